@@ -1,0 +1,65 @@
+#pragma once
+// UDP sockets with the per-packet metadata BFD needs (RFC 5881 §5, RFC 5883
+// §5): the received TTL / Hop Limit, the destination address and the arrival
+// interface; transmission with a chosen TTL from a chosen source address and
+// port. The OS-specific ancillary-data handling lives behind this seam
+// (platform/linux/udp_linux.cpp), so bfd/ stays portable and testable.
+
+#include <cstdint>
+#include <expected>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "platform/ip.h"
+#include "platform/unique_fd.h"
+
+namespace fbf::platform {
+
+struct Endpoint {
+  IpAddress address;
+  std::uint16_t port = 0;
+  std::uint32_t scope_id = 0;  // IPv6 link-local: interface index
+  friend bool operator==(const Endpoint&, const Endpoint&) = default;
+};
+
+struct UdpOptions {
+  Family family = Family::v4;
+  std::optional<IpAddress> bind_address;  // unset: wildcard of `family`
+  std::uint16_t port = 0;                 // 0: any
+  std::string interface;                  // SO_BINDTODEVICE when set
+  int send_ttl = 255;                     // IP_TTL / IPV6_UNICAST_HOPS
+  // No minimum-TTL option: Linux applies IP_MINTTL to TCP only, so BFD checks
+  // Datagram::ttl itself (RFC 5881 §5, RFC 5883 §5).
+  bool receive_metadata = true;           // TTL, destination, interface on receive
+  bool reuse_address = false;
+};
+
+struct Datagram {
+  std::span<const std::uint8_t> payload;  // points into the caller's buffer
+  Endpoint source;
+  std::optional<IpAddress> destination;
+  std::uint32_t interface_index = 0;
+  int ttl = -1;  // received TTL / Hop Limit; -1 when the kernel did not say
+};
+
+struct UdpError {
+  int errno_value = 0;
+  std::string what;  // "bind 192.0.2.1:3784: Address already in use"
+};
+
+std::expected<UniqueFd, UdpError> open_udp(const UdpOptions& options);
+
+// Non-blocking receive into `buffer`; nullopt when nothing is queued.
+std::expected<std::optional<Datagram>, UdpError> receive_datagram(int fd,
+                                                                  std::span<std::uint8_t> buffer);
+
+std::expected<void, UdpError> send_datagram(int fd, std::span<const std::uint8_t> payload,
+                                            const Endpoint& to);
+
+// The port the socket is bound to (after binding to port 0).
+std::expected<Endpoint, UdpError> local_endpoint(int fd);
+
+std::uint32_t interface_index(const std::string& name);  // 0 if unknown
+
+}  // namespace fbf::platform

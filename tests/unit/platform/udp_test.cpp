@@ -1,0 +1,92 @@
+// UDP seam over loopback: metadata BFD's transport relies on.
+#include "platform/udp.h"
+
+#include <gtest/gtest.h>
+#include <poll.h>
+
+#include <array>
+
+namespace fbf::platform {
+namespace {
+
+std::optional<Datagram> wait_for(int fd, std::span<std::uint8_t> buf) {
+  pollfd p{fd, POLLIN, 0};
+  if (::poll(&p, 1, 2000) != 1) return std::nullopt;
+  auto got = receive_datagram(fd, buf);
+  return got ? *got : std::nullopt;
+}
+
+TEST(Udp, ReportsTtlDestinationAndInterfaceOnIPv4) {
+  auto rx = open_udp({.family = Family::v4, .bind_address = IpAddress::parse("127.0.0.1")});
+  ASSERT_TRUE(rx) << rx.error().what;
+  auto rx_ep = local_endpoint(rx->get());
+  ASSERT_TRUE(rx_ep);
+  auto tx = open_udp({.family = Family::v4, .bind_address = IpAddress::parse("127.0.0.1"),
+                      .send_ttl = 255, .receive_metadata = false});
+  ASSERT_TRUE(tx) << tx.error().what;
+  const std::array<std::uint8_t, 3> payload{1, 2, 3};
+  ASSERT_TRUE(send_datagram(tx->get(), payload, *rx_ep));
+  std::array<std::uint8_t, 64> buf{};
+  auto d = wait_for(rx->get(), buf);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->payload.size(), 3u);
+  EXPECT_EQ(d->payload[2], 3);
+  EXPECT_EQ(d->ttl, 255);
+  ASSERT_TRUE(d->destination);
+  EXPECT_EQ(d->destination->to_string(), "127.0.0.1");
+  EXPECT_EQ(d->interface_index, interface_index("lo"));
+  EXPECT_EQ(d->source.port, local_endpoint(tx->get())->port);
+}
+
+TEST(Udp, SendTtlIsWhatTheReceiverSees) {
+  auto rx = open_udp({.family = Family::v4, .bind_address = IpAddress::parse("127.0.0.1")});
+  auto tx = open_udp({.family = Family::v4, .send_ttl = 254, .receive_metadata = false});
+  ASSERT_TRUE(rx && tx);
+  const std::array<std::uint8_t, 1> payload{9};
+  ASSERT_TRUE(send_datagram(tx->get(), payload, *local_endpoint(rx->get())));
+  std::array<std::uint8_t, 64> buf{};
+  auto d = wait_for(rx->get(), buf);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->ttl, 254);
+}
+
+TEST(Udp, ReportsHopLimitOnIPv6) {
+  auto rx = open_udp({.family = Family::v6, .bind_address = IpAddress::parse("::1")});
+  auto tx = open_udp({.family = Family::v6, .bind_address = IpAddress::parse("::1"),
+                      .receive_metadata = false});
+  if (!rx && rx.error().errno_value == EADDRNOTAVAIL) GTEST_SKIP() << "no IPv6 loopback";
+  ASSERT_TRUE(rx && tx);
+  const std::array<std::uint8_t, 2> payload{7, 7};
+  ASSERT_TRUE(send_datagram(tx->get(), payload, *local_endpoint(rx->get())));
+  std::array<std::uint8_t, 64> buf{};
+  auto d = wait_for(rx->get(), buf);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->ttl, 255);
+  EXPECT_EQ(d->destination->to_string(), "::1");
+  EXPECT_EQ(d->source.address.to_string(), "::1");
+}
+
+TEST(Udp, NothingQueuedIsNotAnError) {
+  auto rx = open_udp({.family = Family::v4, .bind_address = IpAddress::parse("127.0.0.1")});
+  ASSERT_TRUE(rx);
+  std::array<std::uint8_t, 16> buf{};
+  auto got = receive_datagram(rx->get(), buf);
+  ASSERT_TRUE(got);
+  EXPECT_FALSE(*got);
+}
+
+TEST(Udp, BindErrorsNameTheAddress) {
+  auto a = open_udp({.family = Family::v4, .bind_address = IpAddress::parse("127.0.0.1")});
+  ASSERT_TRUE(a);
+  auto port = local_endpoint(a->get())->port;
+  auto b = open_udp({.family = Family::v4, .bind_address = IpAddress::parse("127.0.0.1"),
+                     .port = port});
+  ASSERT_FALSE(b);
+  EXPECT_EQ(b.error().errno_value, EADDRINUSE);
+  EXPECT_NE(b.error().what.find("127.0.0.1:" + std::to_string(port)), std::string::npos);
+  auto c = open_udp({.family = Family::v6, .bind_address = IpAddress::parse("127.0.0.1")});
+  EXPECT_FALSE(c);
+}
+
+}  // namespace
+}  // namespace fbf::platform
