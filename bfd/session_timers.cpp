@@ -1,0 +1,131 @@
+// Session timing: the Poll Sequence and the §6.8.3 deferrals, the negotiated
+// transmit interval and Detection Time (§6.8.2, §6.8.4), and arming the two
+// timers (§6.8.7 jitter, lazy detection timer). The events live in session.cpp.
+#include <algorithm>
+
+#include "bfd/session.h"
+
+namespace fbf::bfd {
+namespace {
+
+Microseconds us(std::uint64_t v) { return Microseconds{static_cast<Microseconds::rep>(v)}; }
+
+}  // namespace
+
+// Brings the advertised intervals to the configured ones, under §6.8.3.
+void Session::refresh_advertised() {
+  const bool up = bfd_.SessionState == State::Up;
+  // "When bfd.SessionState is not Up, the system MUST set
+  // bfd.DesiredMinTxInterval to a value of not less than one second".
+  const std::uint32_t tx =
+      up ? config_.desired_min_tx_interval
+         : std::max(config_.desired_min_tx_interval, kSlowTxIntervalUs);
+  const std::uint32_t rx = config_.required_min_rx_interval;
+  if (tx == bfd_.DesiredMinTxInterval && rx == bfd_.RequiredMinRxInterval) {
+    return;
+  }
+  if (up && (poll_.active || poll_.awaiting_clear)) {
+    return;  // one change per Poll Sequence: retried on the next packet
+  }
+  if (up) {
+    // A slower tx waits for the Final; so does a faster rx's effect on the
+    // Detection Time. Faster tx and slower rx apply at once.
+    desired_min_tx_in_use_ = std::min(desired_min_tx_in_use_, tx);
+    required_min_rx_in_use_ = std::max(required_min_rx_in_use_, rx);
+  } else {
+    desired_min_tx_in_use_ = tx;
+    required_min_rx_in_use_ = rx;
+  }
+  bfd_.DesiredMinTxInterval = tx;
+  bfd_.RequiredMinRxInterval = rx;
+  start_poll();  // "If either ... is changed, a Poll Sequence MUST be initiated"
+}
+
+void Session::start_poll() {
+  if (!poll_.active) {
+    ++counters_.polls_started;
+  }
+  poll_.active = true;
+  poll_.awaiting_clear = false;
+}
+
+void Session::terminate_poll() {
+  poll_.active = false;
+  poll_.awaiting_clear = true;
+  desired_min_tx_in_use_ = bfd_.DesiredMinTxInterval;
+  required_min_rx_in_use_ = bfd_.RequiredMinRxInterval;
+  ++counters_.finals_received;
+}
+
+std::uint32_t Session::transmit_interval_us() const {
+  return transmit_interval(desired_min_tx_in_use_, bfd_.RemoteMinRxInterval);
+}
+
+std::uint64_t Session::detection_time_us() const {
+  return detection_time(remote_detect_mult_, required_min_rx_in_use_, remote_desired_min_tx_);
+}
+
+std::optional<TimePoint> Session::detection_deadline() const {
+  if (!detect_running_ || !last_rx_ || bfd_.SessionState == State::AdminDown) {
+    return std::nullopt;
+  }
+  return *last_rx_ + us(detection_time_us());
+}
+
+void Session::retime(TimePoint now, Actions& out) {
+  retime_transmit(now, out);
+  retime_detect(out);
+}
+
+void Session::retime_transmit(TimePoint now, Actions& out) {
+  if (!periodic_transmission()) {
+    if (tx_armed_at_) {
+      out.push(CancelTimer{TimerKind::Transmit});
+      tx_armed_at_.reset();
+    }
+    gap_anchor_.reset();  // a pause is not a gap
+    return;
+  }
+  const std::uint32_t interval = transmit_interval_us();
+  // A jittered interval from the last transmission (§6.8.7).
+  const auto next = [&] {
+    const auto jittered = us(jittered_interval(interval, bfd_.DetectMult, random_.next_u32()));
+    return last_tx_ ? std::max(now, *last_tx_ + jittered) : now;
+  };
+  if (!tx_armed_at_) {
+    tx_armed_at_ = next();
+  } else if (interval < tx_armed_interval_) {
+    // §6.8.3: a shorter interval is honoured at once, not after the wait
+    // already scheduled; a longer one applies from the next transmission.
+    const TimePoint at = next();
+    if (at >= *tx_armed_at_) {
+      tx_armed_interval_ = interval;
+      return;
+    }
+    tx_armed_at_ = at;
+  } else {
+    return;
+  }
+  tx_armed_interval_ = interval;
+  out.push(ArmTimer{TimerKind::Transmit, *tx_armed_at_});
+}
+
+void Session::retime_detect(Actions& out) {
+  const auto deadline = detection_deadline();
+  if (!deadline) {
+    if (detect_armed_at_) {
+      out.push(CancelTimer{TimerKind::Detect});
+      detect_armed_at_.reset();
+    }
+    return;
+  }
+  // Armed lazily: a packet pushes the deadline later without re-arming; the
+  // expiry then re-arms for the real deadline. Only an earlier deadline (a
+  // shorter Detection Time) re-arms at once.
+  if (!detect_armed_at_ || *deadline < *detect_armed_at_) {
+    detect_armed_at_ = deadline;
+    out.push(ArmTimer{TimerKind::Detect, *deadline});
+  }
+}
+
+}  // namespace fbf::bfd

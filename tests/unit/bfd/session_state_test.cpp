@@ -1,0 +1,307 @@
+// RFC 5880 §6.2/§6.8.6 session states with a fake clock: the three-way
+// handshake from both sides, detection, AdminDown both ways, the passive role.
+#include "bfd/session.h"
+
+#include <gtest/gtest.h>
+
+#include "bfd_test_support.h"
+
+namespace fbf::bfd {
+namespace {
+
+using namespace test;
+
+TEST(SessionInit, StateVariablesStartAsSection6_8_1Says) {
+  FixedRandom random(0xdeadbeef);
+  Session s(fast_config(), random);
+  const auto& v = s.variables();
+  EXPECT_EQ(v.SessionState, State::Down);
+  EXPECT_EQ(v.RemoteSessionState, State::Down);
+  EXPECT_EQ(v.LocalDiscr, kOurDiscr);
+  EXPECT_EQ(v.RemoteDiscr, 0u);
+  EXPECT_EQ(v.LocalDiag, Diag::None);
+  EXPECT_EQ(v.DesiredMinTxInterval, 1'000'000u);  // >= 1 s while not Up (§6.8.3)
+  EXPECT_EQ(v.RequiredMinRxInterval, 100'000u);
+  EXPECT_EQ(v.RemoteMinRxInterval, 1u);
+  EXPECT_FALSE(v.DemandMode);
+  EXPECT_FALSE(v.RemoteDemandMode);
+  EXPECT_EQ(v.DetectMult, 3);
+  EXPECT_EQ(v.AuthType, AuthType::None);
+  EXPECT_EQ(v.XmitAuthSeq, 0xdeadbeefu);  // random (injected)
+  EXPECT_FALSE(v.AuthSeqKnown);
+}
+
+TEST(SessionHandshake, WeStartFirst) {
+  FixedRandom random;
+  Session s(fast_config(), random);
+  auto a = s.start(kT0);
+  auto tx = first_of<Transmit>(a);
+  ASSERT_TRUE(tx);
+  EXPECT_EQ(tx->packet.state, State::Down);
+  EXPECT_EQ(tx->packet.my_discriminator, kOurDiscr);
+  EXPECT_EQ(tx->packet.your_discriminator, 0u);
+  EXPECT_EQ(tx->packet.desired_min_tx_interval, 1'000'000u);
+  EXPECT_EQ(tx->packet.required_min_rx_interval, 100'000u);
+  EXPECT_EQ(tx->packet.detect_mult, 3);
+  EXPECT_FALSE(tx->packet.poll);
+  EXPECT_EQ(armed(a, TimerKind::Transmit), kT0 + 1s);
+
+  // The peer answers Down, reflecting our discriminator: Down -> Init.
+  a = deliver(s, kT0 + 10ms, peer_packet(State::Down));
+  auto change = first_of<StateChanged>(a);
+  ASSERT_TRUE(change);
+  EXPECT_EQ(change->from, State::Down);
+  EXPECT_EQ(change->to, State::Init);
+  tx = first_of<Transmit>(a);
+  ASSERT_TRUE(tx);
+  EXPECT_EQ(tx->packet.state, State::Init);
+  EXPECT_EQ(tx->packet.your_discriminator, kPeerDiscr);
+  EXPECT_EQ(armed(a, TimerKind::Detect), kT0 + 10ms + 300ms);
+
+  // The peer reports Init (or Up): Init -> Up, and the fast interval is
+  // announced in a Poll Sequence (§6.8.3).
+  a = deliver(s, kT0 + 20ms, peer_packet(State::Up));
+  change = first_of<StateChanged>(a);
+  ASSERT_TRUE(change);
+  EXPECT_EQ(change->from, State::Init);
+  EXPECT_EQ(change->to, State::Up);
+  tx = first_of<Transmit>(a);
+  ASSERT_TRUE(tx);
+  EXPECT_EQ(tx->packet.state, State::Up);
+  EXPECT_TRUE(tx->packet.poll);
+  EXPECT_EQ(tx->packet.desired_min_tx_interval, 100'000u);
+  EXPECT_EQ(s.transmit_interval_us(), 100'000u);                    // faster: at once
+  EXPECT_EQ(armed(a, TimerKind::Transmit), kT0 + 20ms + 100ms);  // honoured immediately
+
+  ControlPacket final = peer_packet(State::Up);
+  final.final = true;
+  deliver(s, kT0 + 21ms, final);
+  EXPECT_FALSE(s.poll_active());
+  EXPECT_EQ(s.counters().finals_received, 1u);
+}
+
+TEST(SessionHandshake, PeerStartsFirst) {
+  FixedRandom random;
+  Session s(fast_config(Role::Passive), random);
+  EXPECT_TRUE(s.start(kT0).empty());
+  // The peer's first packet: Down, Your Discriminator still 0.
+  auto a = deliver(s, kT0 + 5ms, peer_packet(State::Down, /*your=*/0));
+  auto change = first_of<StateChanged>(a);
+  ASSERT_TRUE(change);
+  EXPECT_EQ(change->to, State::Init);
+  auto tx = first_of<Transmit>(a);
+  ASSERT_TRUE(tx);
+  EXPECT_EQ(tx->packet.state, State::Init);
+  EXPECT_EQ(tx->packet.your_discriminator, kPeerDiscr);
+  EXPECT_TRUE(armed(a, TimerKind::Transmit));  // periodic transmission begins
+
+  a = deliver(s, kT0 + 6ms, peer_packet(State::Init));
+  change = first_of<StateChanged>(a);
+  ASSERT_TRUE(change);
+  EXPECT_EQ(change->from, State::Init);
+  EXPECT_EQ(change->to, State::Up);
+}
+
+TEST(SessionHandshake, DownStraightToUpWhenThePeerIsInInit) {
+  FixedRandom random;
+  Session s(fast_config(), random);
+  s.start(kT0);
+  auto change = first_of<StateChanged>(deliver(s, kT0, peer_packet(State::Init)));
+  ASSERT_TRUE(change);
+  EXPECT_EQ(change->to, State::Up);
+}
+
+TEST(SessionHandshake, DownIgnoresAPeerStillUp) {
+  FixedRandom random;
+  Session s(fast_config(), random);
+  s.start(kT0);
+  EXPECT_FALSE(first_of<StateChanged>(deliver(s, kT0, peer_packet(State::Up))));
+  EXPECT_EQ(s.variables().SessionState, State::Down);  // three-way handshake
+}
+
+TEST(SessionDetection, ExactlyDetectMultTimesTheNegotiatedInterval) {
+  FixedRandom random;
+  Session s(fast_config(), random);
+  const TimePoint last_rx = bring_up(s, kT0);
+  ASSERT_EQ(s.variables().SessionState, State::Up);
+  ASSERT_EQ(s.detection_time_us(), 300'000u);
+  const TimePoint deadline = last_rx + 300ms;
+  EXPECT_EQ(s.detection_deadline(), deadline);
+
+  // One microsecond early: nothing but (lazily) re-arming for the deadline.
+  auto a = s.on_timer(deadline - 1us, TimerKind::Detect);
+  EXPECT_FALSE(first_of<StateChanged>(a));
+  EXPECT_EQ(armed(a, TimerKind::Detect), deadline);
+  EXPECT_EQ(s.variables().SessionState, State::Up);
+
+  a = s.on_timer(deadline, TimerKind::Detect);
+  auto change = first_of<StateChanged>(a);
+  ASSERT_TRUE(change);
+  EXPECT_EQ(change->from, State::Up);
+  EXPECT_EQ(change->to, State::Down);
+  EXPECT_EQ(change->diag, Diag::ControlDetectionTimeExpired);
+  EXPECT_TRUE(change->is_failure());
+  auto tx = first_of<Transmit>(a);
+  ASSERT_TRUE(tx);
+  EXPECT_EQ(tx->packet.state, State::Down);
+  EXPECT_EQ(tx->packet.diag, Diag::ControlDetectionTimeExpired);
+  EXPECT_EQ(tx->packet.your_discriminator, 0u);  // §6.8.1 RemoteDiscr zeroed
+  EXPECT_EQ(tx->packet.desired_min_tx_interval, 1'000'000u);
+
+  const auto& c = s.counters();
+  EXPECT_EQ(c.detection_expiries, 1u);
+  EXPECT_EQ(c.flaps, 1u);
+  EXPECT_EQ(c.last_detection_latency, Microseconds{300'000});
+  EXPECT_EQ(c.last_detection_overshoot, Microseconds{0});
+}
+
+TEST(SessionDetection, UsesThePeersMultAndTheSlowerOfTheirTxAndOurRx) {
+  FixedRandom random;
+  Session s(fast_config(), random);
+  s.start(kT0);
+  deliver(s, kT0, peer_packet(State::Down, kOurDiscr, 200'000, 100'000, /*mult=*/4));
+  EXPECT_EQ(s.detection_time_us(), 800'000u);  // 4 x max(100 ms, 200 ms)
+  const TimePoint t = kT0 + 50ms;
+  deliver(s, t, peer_packet(State::Up, kOurDiscr, 200'000, 100'000, 4));
+  EXPECT_FALSE(first_of<StateChanged>(s.on_timer(t + 800ms - 1us, TimerKind::Detect)));
+  auto change = first_of<StateChanged>(s.on_timer(t + 800ms, TimerKind::Detect));
+  ASSERT_TRUE(change);
+  EXPECT_EQ(change->diag, Diag::ControlDetectionTimeExpired);
+}
+
+TEST(SessionDetection, InitTimesOutToo) {
+  FixedRandom random;
+  Session s(fast_config(), random);
+  s.start(kT0);
+  deliver(s, kT0, peer_packet(State::Down));
+  auto change = first_of<StateChanged>(s.on_timer(kT0 + 300ms, TimerKind::Detect));
+  ASSERT_TRUE(change);
+  EXPECT_EQ(change->from, State::Init);
+  EXPECT_FALSE(change->is_failure());  // never was Up
+}
+
+TEST(SessionDetection, InDownOnlyForgetsTheRemoteDiscriminator) {
+  FixedRandom random;
+  Session s(fast_config(), random);
+  s.start(kT0);
+  deliver(s, kT0, peer_packet(State::AdminDown));  // keeps us Down
+  EXPECT_EQ(s.variables().RemoteDiscr, kPeerDiscr);
+  auto a = s.on_timer(kT0 + 300ms, TimerKind::Detect);
+  EXPECT_FALSE(first_of<StateChanged>(a));
+  EXPECT_EQ(s.variables().RemoteDiscr, 0u);
+  EXPECT_EQ(s.variables().RemoteMinRxInterval, 1u);  // §6.8.18
+}
+
+TEST(SessionDetection, StaleTimerIsIgnored) {
+  FixedRandom random;
+  Session s(fast_config(), random);
+  s.start(kT0);
+  EXPECT_TRUE(s.on_timer(kT0 + 10s, TimerKind::Detect).empty());  // never armed
+}
+
+TEST(SessionAdmin, OurAdminDownSendsDiag7AndHoldsTheSession) {
+  FixedRandom random;
+  Session s(fast_config(), random);
+  TimePoint t = bring_up(s, kT0);
+  auto a = s.admin_down(t);
+  auto change = first_of<StateChanged>(a);
+  ASSERT_TRUE(change);
+  EXPECT_EQ(change->from, State::Up);
+  EXPECT_EQ(change->to, State::AdminDown);
+  EXPECT_EQ(change->diag, Diag::AdministrativelyDown);
+  EXPECT_FALSE(change->is_failure());
+  auto tx = first_of<Transmit>(a);
+  ASSERT_TRUE(tx);
+  EXPECT_EQ(tx->packet.state, State::AdminDown);
+  EXPECT_EQ(tx->packet.diag, Diag::AdministrativelyDown);
+  EXPECT_TRUE(cancelled(a, TimerKind::Detect));
+  EXPECT_EQ(s.transmit_interval_us(), 1'000'000u);  // keeps sending, slowly
+  EXPECT_TRUE(s.periodic_transmission());
+
+  // The peer's packets are discarded; no Detection Time runs.
+  a = deliver(s, t + 10ms, peer_packet(State::Down));
+  EXPECT_FALSE(first_of<StateChanged>(a));
+  EXPECT_EQ(s.counters().drop_count(RxDrop::admin_down), 1u);
+  EXPECT_FALSE(s.detection_deadline());
+
+  a = s.admin_up(t + 20ms);
+  change = first_of<StateChanged>(a);
+  ASSERT_TRUE(change);
+  EXPECT_EQ(change->from, State::AdminDown);
+  EXPECT_EQ(change->to, State::Down);
+  EXPECT_EQ(first_of<Transmit>(a)->packet.state, State::Down);
+}
+
+TEST(SessionAdmin, PathDownDiagnostic) {
+  FixedRandom random;
+  Session s(fast_config(), random);
+  s.start(kT0);
+  auto a = s.admin_down(kT0, Diag::PathDown);
+  EXPECT_EQ(first_of<Transmit>(a)->packet.diag, Diag::PathDown);
+}
+
+TEST(SessionAdmin, PeerAdminDownIsNotAFailure) {
+  FixedRandom random;
+  Session s(fast_config(), random);
+  TimePoint t = bring_up(s, kT0);
+  auto a = deliver(s, t + 1ms, peer_packet(State::AdminDown));
+  auto change = first_of<StateChanged>(a);
+  ASSERT_TRUE(change);
+  EXPECT_EQ(change->from, State::Up);
+  EXPECT_EQ(change->to, State::Down);
+  EXPECT_EQ(change->diag, Diag::NeighborSignaledSessionDown);
+  EXPECT_TRUE(change->remote_admin_down);
+  EXPECT_FALSE(change->is_failure());
+  EXPECT_EQ(first_of<Transmit>(a)->packet.diag, Diag::NeighborSignaledSessionDown);
+  // It stays Down while the peer stays AdminDown.
+  EXPECT_FALSE(first_of<StateChanged>(deliver(s, t + 2ms, peer_packet(State::AdminDown))));
+}
+
+TEST(SessionAdmin, PeerDownIsAFailure) {
+  FixedRandom random;
+  Session s(fast_config(), random);
+  TimePoint t = bring_up(s, kT0);
+  auto change = first_of<StateChanged>(deliver(s, t + 1ms, peer_packet(State::Down)));
+  ASSERT_TRUE(change);
+  EXPECT_EQ(change->diag, Diag::NeighborSignaledSessionDown);
+  EXPECT_FALSE(change->remote_admin_down);
+  EXPECT_TRUE(change->is_failure());
+}
+
+TEST(SessionPassive, SendsNothingBeforeThePeersFirstPacket) {
+  FixedRandom random;
+  Session s(fast_config(Role::Passive), random);
+  EXPECT_TRUE(s.start(kT0).empty());
+  EXPECT_TRUE(s.on_timer(kT0 + 5s, TimerKind::Transmit).empty());
+  EXPECT_TRUE(all_of<Transmit>(s.set_timers(kT0 + 6s, {50'000, 50'000, 3})).empty());
+  EXPECT_TRUE(all_of<Transmit>(s.admin_down(kT0 + 7s)).empty());
+  EXPECT_TRUE(all_of<Transmit>(s.admin_up(kT0 + 8s)).empty());
+  EXPECT_FALSE(s.periodic_transmission());
+  EXPECT_EQ(s.counters().packets_out, 0u);
+
+  auto a = deliver(s, kT0 + 9s, peer_packet(State::Down, 0));
+  EXPECT_EQ(all_of<Transmit>(a).size(), 1u);
+  EXPECT_TRUE(s.periodic_transmission());
+}
+
+TEST(SessionPassive, FallsSilentWhenThePeerIsLost) {
+  FixedRandom random;
+  Session s(fast_config(Role::Passive), random);
+  s.start(kT0);
+  deliver(s, kT0, peer_packet(State::Down, 0));
+  auto a = s.on_timer(kT0 + 300ms, TimerKind::Detect);  // Init -> Down, RemoteDiscr = 0
+  EXPECT_TRUE(first_of<StateChanged>(a));
+  EXPECT_TRUE(all_of<Transmit>(a).empty());
+  EXPECT_TRUE(cancelled(a, TimerKind::Transmit));
+}
+
+TEST(SessionEvents, IgnoredBeforeStart) {
+  FixedRandom random;
+  Session s(fast_config(), random);
+  EXPECT_TRUE(deliver(s, kT0, peer_packet(State::Down)).empty());
+  EXPECT_EQ(s.counters().drop_count(RxDrop::not_started), 1u);
+  EXPECT_TRUE(s.on_timer(kT0, TimerKind::Transmit).empty());
+}
+
+}  // namespace
+}  // namespace fbf::bfd

@@ -1,0 +1,291 @@
+// RFC 5880 §6.8.3 timer manipulation and Poll Sequences, §6.8.7 transmission
+// (slow rate while not Up, jitter), §6.6 Demand mode on the receiving side.
+#include "bfd/session.h"
+
+#include <gtest/gtest.h>
+
+#include "bfd_test_support.h"
+
+namespace fbf::bfd {
+namespace {
+
+using namespace test;
+
+ControlPacket with_final(ControlPacket p) {
+  p.final = true;
+  return p;
+}
+
+ControlPacket with_poll(ControlPacket p) {
+  p.poll = true;
+  return p;
+}
+
+// Up, the Poll for the fast interval answered, and a later packet with F
+// clear seen: ready for the next Poll Sequence. Returns the time.
+TimePoint settle_up(Session& s, std::uint32_t peer_us = 100'000) {
+  TimePoint t = bring_up(s, kT0, peer_us);
+  deliver(s, t + 1ms, with_final(peer_packet(State::Up, kOurDiscr, peer_us, peer_us)));
+  deliver(s, t + 2ms, peer_packet(State::Up, kOurDiscr, peer_us, peer_us));
+  EXPECT_FALSE(s.poll_active());
+  return t + 2ms;
+}
+
+TEST(SessionSlowRate, AtLeastOneSecondWhileNotUp) {
+  SeededRandom random(7);
+  SessionConfig config = fast_config();
+  config.desired_min_tx_interval = 10'000;
+  config.required_min_rx_interval = 10'000;
+  Session s(config, random);
+  auto a = s.start(kT0);
+  EXPECT_EQ(first_of<Transmit>(a)->packet.desired_min_tx_interval, 1'000'000u);
+  auto at = armed(a, TimerKind::Transmit);
+  ASSERT_TRUE(at);
+  EXPECT_GE(*at - kT0, 750ms);  // jittered 75-100 % of 1 s
+  EXPECT_LE(*at - kT0, 1s);
+  EXPECT_EQ(s.transmit_interval_us(), 1'000'000u);
+
+  // A runtime change while Down cannot go below 1 s either.
+  s.set_timers(kT0 + 1ms, {5'000, 5'000, 3});
+  EXPECT_EQ(s.variables().DesiredMinTxInterval, 1'000'000u);
+
+  deliver(s, kT0 + 2ms, peer_packet(State::Down, kOurDiscr, 10'000, 10'000));  // Init
+  EXPECT_EQ(s.variables().DesiredMinTxInterval, 1'000'000u);
+  EXPECT_EQ(s.transmit_interval_us(), 1'000'000u);
+
+  deliver(s, kT0 + 3ms, peer_packet(State::Up, kOurDiscr, 10'000, 10'000));  // Up
+  EXPECT_EQ(s.variables().DesiredMinTxInterval, 5'000u);
+  EXPECT_EQ(s.transmit_interval_us(), 10'000u);  // the peer's Required Min RX
+
+  // Down again: back to 1 s at once.
+  s.on_timer(kT0 + 1s, TimerKind::Detect);
+  ASSERT_EQ(s.variables().SessionState, State::Down);
+  EXPECT_EQ(s.variables().DesiredMinTxInterval, 1'000'000u);
+  EXPECT_EQ(s.transmit_interval_us(), 1'000'000u);
+}
+
+TEST(SessionPoll, SlowerTxTakesEffectOnlyAfterFinal) {
+  FixedRandom random;  // no jitter reduction: exact arming times
+  Session s(fast_config(), random);
+  const TimePoint t = settle_up(s);
+
+  auto a = s.set_timers(t, {500'000, 100'000, 3});
+  EXPECT_TRUE(s.poll_active());
+  EXPECT_EQ(s.counters().polls_started, 2u);  // the Up one, and this
+  EXPECT_EQ(s.transmit_interval_us(), 100'000u);  // MUST NOT change before the Final
+  EXPECT_TRUE(all_of<Transmit>(a).empty());       // P rides the periodic packets (§6.5)
+
+  const TimePoint t1 = t + 200ms;
+  a = s.on_timer(t1, TimerKind::Transmit);
+  auto tx = first_of<Transmit>(a);
+  ASSERT_TRUE(tx);
+  EXPECT_TRUE(tx->packet.poll);
+  EXPECT_EQ(tx->packet.desired_min_tx_interval, 500'000u);
+  EXPECT_EQ(armed(a, TimerKind::Transmit), t1 + 100ms);  // still the old interval
+
+  deliver(s, t1 + 1ms, with_final(peer_packet(State::Up)));
+  EXPECT_FALSE(s.poll_active());
+  EXPECT_EQ(s.transmit_interval_us(), 500'000u);
+
+  a = s.on_timer(t1 + 100ms, TimerKind::Transmit);
+  tx = first_of<Transmit>(a);
+  ASSERT_TRUE(tx);
+  EXPECT_FALSE(tx->packet.poll);
+  EXPECT_EQ(armed(a, TimerKind::Transmit), t1 + 600ms);  // the new interval
+}
+
+TEST(SessionPoll, FasterRxShortensDetectionOnlyAfterFinal) {
+  FixedRandom random;
+  Session s(fast_config(), random);
+  const TimePoint t = settle_up(s, /*peer_us=*/50'000);
+  ASSERT_EQ(s.detection_time_us(), 300'000u);  // 3 x max(our 100 ms, their 50 ms)
+
+  auto a = s.set_timers(t, {100'000, 50'000, 3});
+  EXPECT_EQ(s.variables().RequiredMinRxInterval, 50'000u);  // advertised at once
+  EXPECT_EQ(s.detection_time_us(), 300'000u);               // but not used yet
+  deliver(s, t + 1ms, peer_packet(State::Up, kOurDiscr, 50'000, 50'000));
+  EXPECT_EQ(s.detection_time_us(), 300'000u);
+
+  a = deliver(s, t + 2ms, with_final(peer_packet(State::Up, kOurDiscr, 50'000, 50'000)));
+  EXPECT_EQ(s.detection_time_us(), 150'000u);
+  EXPECT_EQ(armed(a, TimerKind::Detect), t + 2ms + 150ms);  // earlier deadline: re-armed
+}
+
+TEST(SessionPoll, FasterTxAndSlowerRxApplyAtOnce) {
+  FixedRandom random;
+  Session s(fast_config(), random);
+  const TimePoint t = settle_up(s, /*peer_us=*/20'000);
+  ASSERT_EQ(s.transmit_interval_us(), 100'000u);
+  auto a = s.set_timers(t, {50'000, 200'000, 3});
+  EXPECT_EQ(s.transmit_interval_us(), 50'000u);
+  EXPECT_EQ(s.detection_time_us(), 600'000u);
+  EXPECT_TRUE(armed(a, TimerKind::Transmit));  // the shorter interval is honoured now
+  EXPECT_TRUE(s.poll_active());
+}
+
+TEST(SessionPoll, ASecondChangeWaitsForTheFirstPollAndAClearPacket) {
+  FixedRandom random;
+  Session s(fast_config(), random);
+  const TimePoint t = settle_up(s);
+  s.set_timers(t, {200'000, 100'000, 3});
+  s.set_timers(t + 1ms, {300'000, 100'000, 3});  // queued (§6.8.3: one change per Poll)
+  EXPECT_EQ(s.variables().DesiredMinTxInterval, 200'000u);
+
+  deliver(s, t + 2ms, with_final(peer_packet(State::Up)));
+  EXPECT_FALSE(s.poll_active());
+  EXPECT_EQ(s.transmit_interval_us(), 200'000u);
+  EXPECT_EQ(s.variables().DesiredMinTxInterval, 200'000u);
+
+  deliver(s, t + 3ms, peer_packet(State::Up));  // F clear: the next Poll may start
+  EXPECT_TRUE(s.poll_active());
+  EXPECT_EQ(s.variables().DesiredMinTxInterval, 300'000u);
+  EXPECT_EQ(s.transmit_interval_us(), 200'000u);
+  deliver(s, t + 4ms, with_final(peer_packet(State::Up)));
+  EXPECT_EQ(s.transmit_interval_us(), 300'000u);
+}
+
+TEST(SessionPoll, PeerPollIsAnsweredAtOnceWithFinalOnly) {
+  FixedRandom random;
+  Session s(fast_config(), random);
+  TimePoint t = bring_up(s, kT0);  // our own Poll is running
+  ASSERT_TRUE(s.poll_active());
+  auto a = deliver(s, t + 1ms, with_poll(peer_packet(State::Up)));
+  auto tx = first_of<Transmit>(a);
+  ASSERT_TRUE(tx);
+  EXPECT_TRUE(tx->packet.final);
+  EXPECT_FALSE(tx->packet.poll);  // never P and F together
+}
+
+TEST(SessionPoll, PollAnsweredInDownToo) {
+  FixedRandom random;
+  Session s(fast_config(), random);
+  s.start(kT0);
+  auto a = deliver(s, kT0, with_poll(peer_packet(State::Down)));
+  auto txs = all_of<Transmit>(a);
+  ASSERT_EQ(txs.size(), 1u);  // one packet: the new state and the Final
+  EXPECT_TRUE(txs[0].packet.final);
+  EXPECT_EQ(txs[0].packet.state, State::Init);
+}
+
+TEST(SessionTransmit, ShorterRemoteMinRxIsHonouredImmediately) {
+  FixedRandom random;
+  Session s(fast_config(), random);
+  TimePoint t = settle_up(s, /*peer_us=*/1'000'000);  // peer: 1 s rx
+  ASSERT_EQ(s.transmit_interval_us(), 1'000'000u);
+  auto a = s.on_timer(t + 2s, TimerKind::Transmit);
+  ASSERT_EQ(armed(a, TimerKind::Transmit), t + 3s);
+  a = deliver(s, t + 2s + 10ms, peer_packet(State::Up, kOurDiscr, 1'000'000, 100'000));
+  EXPECT_EQ(armed(a, TimerKind::Transmit), t + 2s + 100ms);
+}
+
+TEST(SessionTransmit, RemoteMinRxZeroStopsPeriodicPackets) {
+  FixedRandom random;
+  Session s(fast_config(), random);
+  TimePoint t = settle_up(s);
+  auto a = deliver(s, t + 1ms, peer_packet(State::Up, kOurDiscr, 100'000, 0));
+  EXPECT_TRUE(cancelled(a, TimerKind::Transmit));
+  EXPECT_FALSE(s.periodic_transmission());
+  // A Poll is still answered (§6.8.7).
+  a = deliver(s, t + 2ms, with_poll(peer_packet(State::Up, kOurDiscr, 100'000, 0)));
+  EXPECT_EQ(all_of<Transmit>(a).size(), 1u);
+}
+
+TEST(SessionTransmit, JitteredWithinBounds) {
+  SeededRandom random(99);
+  Session s(fast_config(), random);
+  TimePoint t = settle_up(s) + 100ms;  // past the first arming
+  for (int i = 0; i < 1000; ++i) {
+    auto a = s.on_timer(t, TimerKind::Transmit);
+    auto next = armed(a, TimerKind::Transmit);
+    ASSERT_TRUE(next);
+    EXPECT_GE(*next - t, 75ms);
+    EXPECT_LE(*next - t, 100ms);
+    t = *next;
+  }
+}
+
+TEST(SessionTransmit, DetectMultOneJittersTo90Percent) {
+  SeededRandom random(5);
+  SessionConfig config = fast_config();
+  config.detect_mult = 1;
+  Session s(config, random);
+  TimePoint t = settle_up(s) + 100ms;
+  for (int i = 0; i < 1000; ++i) {
+    auto next = armed(s.on_timer(t, TimerKind::Transmit), TimerKind::Transmit);
+    ASSERT_TRUE(next);
+    EXPECT_GE(*next - t, 75ms);
+    EXPECT_LE(*next - t, 90ms);
+    t = *next;
+  }
+}
+
+TEST(SessionTransmit, LargestGapIsCounted) {
+  FixedRandom random;
+  Session s(fast_config(), random);
+  s.start(kT0);
+  s.on_timer(kT0 + 1s, TimerKind::Transmit);
+  s.on_timer(kT0 + 2500ms, TimerKind::Transmit);  // the loop was late
+  s.on_timer(kT0 + 3500ms, TimerKind::Transmit);
+  EXPECT_EQ(s.counters().max_tx_gap, Microseconds{1'500'000});
+  EXPECT_EQ(s.counters().packets_out, 4u);
+}
+
+TEST(SessionDemand, PeerDemandStopsPeriodicTransmission) {
+  FixedRandom random;
+  Session s(fast_config(), random);
+  TimePoint t = settle_up(s);
+  ControlPacket demand = peer_packet(State::Up);
+  demand.demand = true;
+
+  auto a = deliver(s, t + 1ms, demand);
+  EXPECT_TRUE(cancelled(a, TimerKind::Transmit));
+  EXPECT_TRUE(s.remote_demand_active());
+  EXPECT_FALSE(s.periodic_transmission());
+  EXPECT_TRUE(s.on_timer(t + 1s, TimerKind::Transmit).empty());
+
+  // The peer polls to verify connectivity: answered with F regardless.
+  a = deliver(s, t + 2s, with_poll(demand));
+  auto tx = first_of<Transmit>(a);
+  ASSERT_TRUE(tx);
+  EXPECT_TRUE(tx->packet.final);
+  EXPECT_FALSE(armed(a, TimerKind::Transmit));
+
+  // Our own parameter change needs a Poll: periodic packets resume with P
+  // until the Final, then stop again.
+  a = s.set_timers(t + 3s, {200'000, 100'000, 3});
+  EXPECT_TRUE(armed(a, TimerKind::Transmit));
+  EXPECT_TRUE(first_of<Transmit>(s.on_timer(t + 3s + 100ms, TimerKind::Transmit))->packet.poll);
+  a = deliver(s, t + 3s + 101ms, with_final(demand));
+  EXPECT_TRUE(cancelled(a, TimerKind::Transmit));
+
+  // The peer leaves Demand mode: periodic transmission resumes at once.
+  a = deliver(s, t + 4s, peer_packet(State::Up));
+  EXPECT_EQ(armed(a, TimerKind::Transmit), t + 4s);
+  EXPECT_TRUE(s.periodic_transmission());
+}
+
+TEST(SessionDemand, DetectMultChangeIsPolledWhenThePeerIsInDemandMode) {
+  FixedRandom random;
+  Session s(fast_config(), random);
+  TimePoint t = settle_up(s);
+  ControlPacket demand = peer_packet(State::Up);
+  demand.demand = true;
+  deliver(s, t + 1ms, demand);
+  auto a = s.set_timers(t + 2ms, {100'000, 100'000, 5});
+  EXPECT_TRUE(s.poll_active());
+  EXPECT_TRUE(armed(a, TimerKind::Transmit));
+}
+
+TEST(SessionDemand, IgnoredUnlessBothAreUp) {
+  FixedRandom random;
+  Session s(fast_config(), random);
+  s.start(kT0);
+  ControlPacket demand = peer_packet(State::Down);
+  demand.demand = true;
+  deliver(s, kT0, demand);  // we go Init: not Up
+  EXPECT_FALSE(s.remote_demand_active());
+  EXPECT_TRUE(s.periodic_transmission());
+}
+
+}  // namespace
+}  // namespace fbf::bfd
