@@ -30,6 +30,8 @@ struct AgentSection {
   std::string state_dir = "/var/lib/fbf";
   std::string metrics_listen = "127.0.0.1:9474";  // "" disables
   LogLevel log_level = LogLevel::info;
+  // Extension: the unprivileged user fbfd switches to when started as root.
+  std::string user = "_fbf";
 };
 
 // RFC 5880 §4.1 auth types, in the config's spelling.
@@ -58,6 +60,10 @@ struct BfdTimers {
 struct BfdSettings {
   BfdTimers timers;
   BfdAuth auth;
+  // Extension: lowest TTL/Hop Limit accepted on a multihop session (RFC 5883
+  // §5 leaves the check to configuration). Single-hop sessions always demand
+  // 255 (RFC 5881 §5), so this is only read for multihop.
+  std::uint8_t min_ttl = 254;
 };
 
 enum class AddressFamily { ipv4_unicast, ipv6_unicast };
@@ -74,10 +80,30 @@ struct NeighborConfig {
   Duration connect_retry{5'000};
   bool passive = false;
   std::vector<AddressFamily> families{AddressFamily::ipv4_unicast, AddressFamily::ipv6_unicast};
-  std::optional<IpAddress> next_hop;    // nullopt = "self"
+  // Next hop for prefixes of the session's own family (that of `address`);
+  // nullopt = "self", the local address of the session.
+  std::optional<IpAddress> next_hop;
+  // Extension: next hop for prefixes of the other family (IPv6 prefixes over
+  // an IPv4 session or vice versa). There is no "self" for it, so such
+  // prefixes are only announced when it is set (the config check insists).
+  std::optional<IpAddress> next_hop_other;
   std::optional<BfdSettings> bfd;       // nullopt = no BFD to this neighbor
+  // Extension: keep the BGP session down until BFD to the neighbor is Up.
+  bool bfd_strict = false;
 
   bool is_ibgp(std::uint32_t local_as) const { return remote_as == local_as; }
+  // BFD (when configured) runs multihop exactly when `multihop` is set.
+  bool bfd_multihop() const { return multihop.has_value(); }
+  // The explicit next hop for prefixes of `family`; nullopt means "self" for
+  // the session's family and "none" (do not announce) for the other one.
+  std::optional<IpAddress> next_hop_for(platform::Family family) const {
+    return family == address.family() ? next_hop : next_hop_other;
+  }
+  bool offers(AddressFamily f) const {
+    for (auto x : families)
+      if (x == f) return true;
+    return false;
+  }
 };
 
 struct BfdPeerConfig {
@@ -129,6 +155,8 @@ struct ServiceConfig {
   OnFailure on_failure = OnFailure::withdraw;
   RouteAttributes degraded;
   std::optional<HealthCheck> check;            // nullopt = always healthy
+  // Read from [service.check] (as in the contract) or, as an extension, from
+  // [[service]] itself so that a service without a check can be held too.
   std::string disable_file;                    // empty = none
 };
 
@@ -162,10 +190,31 @@ struct ConfigError {
 
 using ConfigResult = std::expected<Config, std::vector<ConfigError>>;
 
-// Parses and validates TOML text; reports every error found, in file order.
+// Parses and validates TOML text; reports every error found, in file order
+// (sorted by line, then column). Never throws.
 ConfigResult parse_config(std::string_view text, std::string_view file_name);
-// Reads the file, then parse_config().
+// Reads the file, then parse_config(). An unreadable file is one error with line 0.
 ConfigResult load_config(const std::filesystem::path& path);
+
+// Canonical text of a configuration: every key, defaults included, in a fixed
+// order; valid fbf.toml that parses back to the same Config (used by the
+// golden-file tests, handy for users to see what the agent understood).
+enum class Secrets { redact, show };
+std::string dump_config(const Config& config, Secrets secrets = Secrets::redact);
+
+// "250ms", "3s", "2m", "1h": a non-negative integer and a unit, nothing else.
+std::expected<Duration, std::string> parse_duration(std::string_view text);
+// The largest unit that divides exactly: 90000ms -> "90s", 0 -> "0s".
+std::string format_duration(Duration d);
+
+// RFC 1997 community: "65500:100" (16-bit halves) or a well-known name
+// (no-export, no-advertise, no-export-subconfed, no-peer, blackhole,
+// graceful-shutdown, accept-own).
+std::expected<std::uint32_t, std::string> parse_community(std::string_view text);
+std::string format_community(std::uint32_t community);  // always "A:B"
+// RFC 8092 large community: "A:B:C", 32 bits each.
+std::expected<LargeCommunity, std::string> parse_large_community(std::string_view text);
+std::string format_large_community(const LargeCommunity& c);
 
 std::string_view to_string(LogLevel);
 std::string_view to_string(BfdAuthType);
