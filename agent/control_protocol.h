@@ -1,0 +1,81 @@
+#pragma once
+// fbfctl <-> fbfd protocol: one JSON object per line each way
+// (docs/control-protocol.md). Pure functions, no sockets: the server and the
+// client share them, and the fuzzer drives dispatch() directly.
+
+#include <cstddef>
+#include <expected>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace fbf::agent {
+
+using nlohmann::json;
+
+inline constexpr std::size_t kMaxRequestBytes = 64 * 1024;  // per line, per client
+inline constexpr int kMaxJsonDepth = 32;
+
+// Error codes used on the wire (the `error.code` member).
+namespace error_code {
+inline constexpr std::string_view malformed = "malformed_request";
+inline constexpr std::string_view too_long = "request_too_long";
+inline constexpr std::string_view unknown_command = "unknown_command";
+inline constexpr std::string_view invalid_arguments = "invalid_arguments";
+inline constexpr std::string_view busy = "busy";
+inline constexpr std::string_view failed = "failed";
+}  // namespace error_code
+
+struct Request {
+  std::string command;          // "show status", "reload", ...
+  json args = json::object();
+  json id;                      // echoed back when present
+};
+
+struct CommandError {
+  std::string code;
+  std::string message;
+  json details;                 // optional structured detail (e.g. config errors)
+};
+
+using CommandResult = std::expected<json, CommandError>;
+using CommandHandler = std::function<CommandResult(const json& args)>;
+
+// Commands the agent answers; modules add theirs at start-up.
+class CommandTable {
+ public:
+  void add(std::string name, CommandHandler handler);
+  const CommandHandler* find(std::string_view name) const;
+  std::vector<std::string> names() const;
+
+ private:
+  std::map<std::string, CommandHandler, std::less<>> handlers_;
+};
+
+std::expected<Request, CommandError> parse_request(std::string_view line);
+std::string encode_request(const Request& request);  // one line, '\n'-terminated
+
+std::string encode_reply_ok(const json& id, const json& result);
+std::string encode_reply_error(const json& id, const CommandError& error);
+
+struct Dispatched {
+  std::string reply;       // '\n'-terminated
+  bool ok;                 // the reply is a success
+  bool close_connection;   // after a malformed request the connection is closed
+};
+// Parses one request line, runs its handler, and encodes the reply. Never
+// throws: a handler that throws becomes a `failed` error reply.
+Dispatched dispatch(const CommandTable& table, std::string_view line);
+
+struct Reply {
+  bool ok = false;
+  json result;
+  CommandError error;
+};
+std::expected<Reply, std::string> parse_reply(std::string_view line);
+
+}  // namespace fbf::agent

@@ -1,0 +1,214 @@
+#include "agent/control_server.h"
+
+#include <event2/buffer.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "platform/unique_fd.h"
+
+namespace fbf::agent {
+
+namespace {
+
+using platform::UniqueFd;
+
+std::string errno_text(int err) { return std::strerror(err); }
+
+std::expected<sockaddr_un, std::string> unix_address(const std::filesystem::path& path) {
+  sockaddr_un sun{};
+  sun.sun_family = AF_UNIX;
+  const std::string p = path.string();
+  if (p.size() >= sizeof sun.sun_path)
+    return std::unexpected("path longer than " + std::to_string(sizeof sun.sun_path - 1) +
+                           " bytes");
+  std::memcpy(sun.sun_path, p.c_str(), p.size() + 1);
+  return sun;
+}
+
+// A socket file left by a crashed fbfd is removed; one a running fbfd still
+// answers on, or a file that is not a socket, is left alone and reported.
+std::expected<void, std::string> clear_stale(const std::filesystem::path& path,
+                                             const sockaddr_un& sun) {
+  struct stat st;
+  if (lstat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return {};
+    return std::unexpected(errno_text(errno));
+  }
+  if (!S_ISSOCK(st.st_mode)) return std::unexpected("exists and is not a socket; not replacing it");
+  UniqueFd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!probe) return std::unexpected(errno_text(errno));
+  if (::connect(probe.get(), reinterpret_cast<const sockaddr*>(&sun), sizeof sun) == 0)
+    return std::unexpected("another fbfd is answering on it");
+  if (errno != ECONNREFUSED && errno != ENOENT) return std::unexpected(errno_text(errno));
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) return std::unexpected(errno_text(errno));
+  spdlog::info("control: removed stale socket {}", path.string());
+  return {};
+}
+
+}  // namespace
+
+std::expected<std::unique_ptr<ControlServer>, std::string> ControlServer::start(
+    event_base* base, const std::filesystem::path& path, const CommandTable& commands,
+    Metrics& metrics) {
+  auto fail = [&](const std::string& why) {
+    return std::unexpected("control socket " + path.string() + ": " + why);
+  };
+  auto sun = unix_address(path);
+  if (!sun) return fail(sun.error());
+  std::error_code ec;
+  if (path.has_parent_path()) {
+    std::filesystem::create_directories(path.parent_path(), ec);
+    if (ec) return fail("cannot create " + path.parent_path().string() + ": " + ec.message());
+  }
+  if (auto cleared = clear_stale(path, *sun); !cleared) return fail(cleared.error());
+
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!fd) return fail(errno_text(errno));
+  // Bind under a umask that yields 0660 directly: no window in which other
+  // users could connect before a chmod.
+  const mode_t old_mask = ::umask(0117);
+  const int rc = ::bind(fd.get(), reinterpret_cast<const sockaddr*>(&*sun), sizeof *sun);
+  const int bind_errno = errno;
+  ::umask(old_mask);
+  if (rc != 0) return fail(errno_text(bind_errno));
+  if (::listen(fd.get(), 64) != 0) return fail(errno_text(errno));
+
+  evconnlistener* listener = evconnlistener_new(base, &ControlServer::on_accept, nullptr,
+                                                LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
+                                                -1, fd.get());
+  if (listener == nullptr) return fail("cannot watch the socket");
+  fd.release();  // the listener owns it now
+  auto server = std::unique_ptr<ControlServer>(
+      new ControlServer(base, listener, path, commands, metrics));
+  evconnlistener_set_cb(listener, &ControlServer::on_accept, server.get());
+  return server;
+}
+
+ControlServer::ControlServer(event_base* base, evconnlistener* listener,
+                             std::filesystem::path path, const CommandTable& commands,
+                             Metrics& metrics)
+    : base_(base),
+      listener_(listener),
+      path_(std::move(path)),
+      commands_(commands),
+      requests_ok_(metrics.counter("fbf_control_requests_total",
+                                   "Control socket requests answered, by result",
+                                   {{"result", "ok"}})),
+      requests_error_(metrics.counter("fbf_control_requests_total",
+                                      "Control socket requests answered, by result",
+                                      {{"result", "error"}})),
+      rejected_malformed_(metrics.counter("fbf_control_rejected_total",
+                                          "Control connections closed for bad input, by reason",
+                                          {{"reason", "malformed"}})),
+      rejected_too_long_(metrics.counter("fbf_control_rejected_total",
+                                         "Control connections closed for bad input, by reason",
+                                         {{"reason", "too_long"}})),
+      rejected_busy_(metrics.counter("fbf_control_rejected_total",
+                                     "Control connections closed for bad input, by reason",
+                                     {{"reason", "busy"}})) {}
+
+ControlServer::~ControlServer() {
+  for (auto& [bev, client] : clients_) bufferevent_free(bev);
+  evconnlistener_free(listener_);
+  ::unlink(path_.c_str());
+}
+
+void ControlServer::on_accept(evconnlistener*, evutil_socket_t fd, sockaddr*, int, void* self_ptr) {
+  auto* self = static_cast<ControlServer*>(self_ptr);
+  evutil_make_socket_nonblocking(fd);
+  bufferevent* bev = bufferevent_socket_new(self->base_, fd, BEV_OPT_CLOSE_ON_FREE);
+  if (bev == nullptr) {
+    ::close(fd);
+    return;
+  }
+  auto& client = self->clients_[bev];
+  client.bev = bev;
+  bufferevent_setcb(bev, &ControlServer::on_read, &ControlServer::on_write,
+                    &ControlServer::on_event, self);
+  if (self->clients_.size() > kMaxClients) {
+    self->rejected_busy_.inc();
+    self->close_after_reply(client, encode_reply_error(nullptr, {std::string(error_code::busy),
+                                                                 "too many control clients", {}}));
+    return;
+  }
+  // Stop reading a client whose request has outgrown the limit: the read
+  // callback then sees a full buffer without a newline and rejects it.
+  bufferevent_setwatermark(bev, EV_READ, 0, kMaxRequestBytes + 1);
+  bufferevent_enable(bev, EV_READ | EV_WRITE);
+}
+
+void ControlServer::on_read(bufferevent* bev, void* self_ptr) {
+  auto* self = static_cast<ControlServer*>(self_ptr);
+  auto it = self->clients_.find(bev);
+  if (it != self->clients_.end()) self->handle_input(it->second);
+}
+
+void ControlServer::handle_input(Client& client) {
+  evbuffer* in = bufferevent_get_input(client.bev);
+  while (!client.closing) {
+    std::size_t len = 0;
+    char* line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF);
+    if (line == nullptr) break;
+    std::string_view text(line, len);
+    if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+    if (text.find_first_not_of(" \t") == std::string_view::npos) {
+      std::free(line);
+      continue;  // blank lines are ignored
+    }
+    auto result = dispatch(commands_, text);
+    std::free(line);
+    if (result.close_connection) {
+      rejected_malformed_.inc();
+      spdlog::warn("control: closing a client after a malformed request");
+      close_after_reply(client, result.reply);
+      return;
+    }
+    (result.ok ? requests_ok_ : requests_error_).inc();
+    bufferevent* bev = client.bev;
+    if (evbuffer_get_length(bufferevent_get_output(bev)) > kMaxPendingOutput) {
+      // A client that sends requests but never reads the replies.
+      drop(bev);
+      return;
+    }
+    bufferevent_write(bev, result.reply.data(), result.reply.size());
+  }
+  if (!client.closing && evbuffer_get_length(in) > kMaxRequestBytes) {
+    rejected_too_long_.inc();
+    spdlog::warn("control: closing a client whose request exceeds {} bytes", kMaxRequestBytes);
+    close_after_reply(client, encode_reply_error(nullptr, {std::string(error_code::too_long),
+                                                           "request longer than " +
+                                                               std::to_string(kMaxRequestBytes) +
+                                                               " bytes",
+                                                           {}}));
+  }
+}
+
+void ControlServer::close_after_reply(Client& client, const std::string& reply) {
+  client.closing = true;
+  bufferevent_disable(client.bev, EV_READ);
+  bufferevent_write(client.bev, reply.data(), reply.size());
+  bufferevent_enable(client.bev, EV_WRITE);
+}
+
+void ControlServer::on_write(bufferevent* bev, void* self_ptr) {
+  auto* self = static_cast<ControlServer*>(self_ptr);
+  auto it = self->clients_.find(bev);
+  if (it != self->clients_.end() && it->second.closing) self->drop(bev);
+}
+
+void ControlServer::on_event(bufferevent* bev, short, void* self_ptr) {
+  // EOF, error or timeout: the client is gone.
+  static_cast<ControlServer*>(self_ptr)->drop(bev);
+}
+
+void ControlServer::drop(bufferevent* bev) {
+  clients_.erase(bev);
+  bufferevent_free(bev);
+}
+
+}  // namespace fbf::agent

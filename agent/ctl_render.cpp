@@ -1,0 +1,80 @@
+#include "agent/ctl_render.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace fbf::agent {
+
+Table::Table(std::vector<std::string> headers) { rows_.push_back(std::move(headers)); }
+
+void Table::add_row(std::vector<std::string> cells) { rows_.push_back(std::move(cells)); }
+
+std::string Table::render() const {
+  std::vector<std::size_t> width;
+  for (const auto& row : rows_) {
+    if (width.size() < row.size()) width.resize(row.size(), 0);
+    for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+  }
+  std::string out;
+  for (const auto& row : rows_) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line.append(width[i] - row[i].size() + 2, ' ');
+    }
+    out += line + "\n";
+  }
+  return out;
+}
+
+std::string format_duration_seconds(double seconds) {
+  if (!(seconds >= 0)) return "-";
+  auto s = static_cast<long long>(std::floor(seconds));
+  const long long d = s / 86400;
+  s %= 86400;
+  const long long h = s / 3600;
+  s %= 3600;
+  const long long m = s / 60;
+  s %= 60;
+  if (d) return fmt::format("{}d {}h {}m {}s", d, h, m, s);
+  if (h) return fmt::format("{}h {}m {}s", h, m, s);
+  if (m) return fmt::format("{}m {}s", m, s);
+  return fmt::format("{}s", s);
+}
+
+namespace {
+
+std::string text(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return "-";
+  if (it->is_string()) return it->get<std::string>();
+  return it->dump();
+}
+
+}  // namespace
+
+std::string render_status(const nlohmann::json& s) {
+  Table t({"", ""});
+  t.add_row({"version", text(s, "version") + " (" + text(s, "revision") + ")"});
+  t.add_row({"pid", text(s, "pid")});
+  t.add_row({"uptime", s.contains("uptime_seconds") && s["uptime_seconds"].is_number()
+                           ? format_duration_seconds(s["uptime_seconds"].get<double>())
+                           : "-"});
+  t.add_row({"config file", text(s, "config_file")});
+  t.add_row({"config loaded", text(s, "config_loaded_at")});
+  t.add_row({"local AS", text(s, "local_as")});
+  t.add_row({"neighbors", text(s, "neighbors")});
+  t.add_row({"bfd peers", text(s, "bfd_peers")});
+  t.add_row({"services", text(s, "services")});
+  if (auto it = s.find("maintenance"); it != s.end()) t.add_row({"maintenance", text(s, "maintenance")});
+  if (auto it = s.find("last_reload"); it != s.end() && it->is_object()) {
+    t.add_row({"last reload", text(*it, "result") + " at " + text(*it, "at")});
+  }
+  std::string out = t.render();
+  // The header row is empty for a key/value block: drop it.
+  return out.substr(out.find('\n') + 1);
+}
+
+}  // namespace fbf::agent

@@ -1,0 +1,187 @@
+#include "agent/daemon.h"
+
+#include <fmt/chrono.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <csignal>
+
+#include "agent/logging.h"
+#include "fbf/version.h"
+
+namespace fbf::agent {
+
+namespace {
+
+std::string iso8601(std::chrono::system_clock::time_point t) {
+  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}",
+                     std::chrono::time_point_cast<std::chrono::seconds>(t));
+}
+
+}  // namespace
+
+Daemon::Daemon(Config config, DaemonOptions options)
+    : config_(std::move(config)),
+      options_(std::move(options)),
+      base_(platform::make_event_base()),
+      started_(std::chrono::steady_clock::now()),
+      started_wall_(std::chrono::system_clock::now()),
+      config_loaded_wall_(started_wall_) {}
+
+Daemon::~Daemon() = default;
+
+std::expected<std::unique_ptr<Daemon>, std::string> Daemon::start(Config config,
+                                                                  DaemonOptions options) {
+  auto daemon = std::unique_ptr<Daemon>(new Daemon(std::move(config), std::move(options)));
+  daemon->register_metrics();
+  daemon->register_commands();
+  if (auto opened = daemon->open_endpoints(); !opened) return std::unexpected(opened.error());
+
+  event_base* base = daemon->base_.get();
+  Daemon* self = daemon.get();
+  daemon->signals_.push_back(
+      std::make_unique<platform::SignalWatch>(base, SIGTERM, [self] { self->stop("SIGTERM"); }));
+  daemon->signals_.push_back(
+      std::make_unique<platform::SignalWatch>(base, SIGINT, [self] { self->stop("SIGINT"); }));
+  daemon->signals_.push_back(std::make_unique<platform::SignalWatch>(base, SIGHUP, [self] {
+    spdlog::info("reload: SIGHUP received");
+    (void)self->reload();
+  }));
+  if (auto interval = daemon->notifier_.watchdog_interval()) {
+    // Ping at half the deadline: the watchdog proves the loop still turns.
+    daemon->watchdog_ = std::make_unique<platform::PeriodicTimer>(base, *interval / 2,
+                                                        [self] { self->notifier_.watchdog(); });
+  }
+  return daemon;
+}
+
+std::expected<void, std::string> Daemon::open_endpoints() {
+  auto control = ControlServer::start(base_.get(), config_.agent.control_socket, commands_,
+                                      metrics_);
+  if (!control) return std::unexpected(control.error());
+  control_ = std::move(*control);
+  if (!config_.agent.metrics_listen.empty()) {
+    auto http = MetricsHttp::start(base_.get(), config_.agent.metrics_listen, metrics_);
+    if (!http) return std::unexpected(http.error());
+    metrics_http_ = std::move(*http);
+  }
+  return {};
+}
+
+void Daemon::register_metrics() {
+  metrics_.gauge("fbf_build_info", "fbf version and revision; value is always 1",
+                 {{"version", kVersion}, {"revision", kGitRevision}})
+      .set(1);
+  metrics_.gauge_fn("fbf_uptime_seconds", "Seconds since fbfd started", {}, [this] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  });
+  const char* help = "Configuration reloads (SIGHUP or fbfctl reload), by result";
+  reloads_ok_ = &metrics_.counter("fbf_config_reloads_total", help, {{"result", "ok"}});
+  reloads_error_ = &metrics_.counter("fbf_config_reloads_total", help, {{"result", "error"}});
+  last_reload_successful_ = &metrics_.gauge(
+      "fbf_config_last_reload_successful", "1 if the last reload was applied, 0 if rejected");
+  last_reload_successful_->set(1);
+}
+
+void Daemon::register_commands() {
+  commands_.add("show status", [this](const json&) -> CommandResult { return status(); });
+  commands_.add("reload", [this](const json&) { return reload(); });
+}
+
+json Daemon::status() const {
+  const auto uptime = std::chrono::steady_clock::now() - started_;
+  json out = {
+      {"version", kVersion},
+      {"revision", kGitRevision},
+      {"pid", static_cast<long>(::getpid())},
+      {"uptime_seconds", std::chrono::duration<double>(uptime).count()},
+      {"started_at", iso8601(started_wall_)},
+      {"config_file", std::filesystem::absolute(options_.config_path).string()},
+      {"config_loaded_at", iso8601(config_loaded_wall_)},
+      {"local_as", config_.agent.local_as},
+      {"neighbors", config_.neighbors.size()},
+      {"bfd_peers", config_.bfd_peers.size()},
+      {"services", config_.services.size()},
+      {"control_socket", config_.agent.control_socket},
+      {"metrics_listen", config_.agent.metrics_listen},
+  };
+  if (last_reload_) {
+    out["last_reload"] = {{"at", iso8601(last_reload_->at)},
+                          {"result", last_reload_->ok ? "ok" : "error"},
+                          {"errors", last_reload_->errors}};
+  }
+  return out;
+}
+
+CommandResult Daemon::reload() {
+  notifier_.reloading();
+  auto next = load_config(options_.config_path);
+  LastReload record{std::chrono::system_clock::now(), next.has_value(), {}};
+  if (!next) {
+    for (const auto& e : next.error()) record.errors.push_back(e.to_string());
+    for (const auto& line : record.errors) spdlog::error("reload: {}", line);
+    spdlog::error("reload: {} error(s); the running configuration stays in force",
+                  record.errors.size());
+    reloads_error_->inc();
+    last_reload_successful_->set(0);
+    last_reload_ = record;
+    notifier_.ready();
+    return std::unexpected(CommandError{
+        std::string(error_code::failed),
+        "configuration rejected; the running configuration stays in force",
+        {{"errors", record.errors}}});
+  }
+  apply(std::move(*next));
+  reloads_ok_->inc();
+  last_reload_successful_->set(1);
+  last_reload_ = record;
+  config_loaded_wall_ = record.at;
+  spdlog::info("reload: applied {}", options_.config_path.string());
+  notifier_.ready();
+  return json{{"applied", true}, {"config_file", options_.config_path.string()}};
+}
+
+void Daemon::apply(Config next) {
+  if (!options_.log_level_override) set_log_level(next.agent.log_level);
+  // The control socket is in use by the client that may have asked for this
+  // reload; moving it is a restart-time change.
+  if (next.agent.control_socket != config_.agent.control_socket) {
+    spdlog::warn("reload: control_socket change to {} takes effect at restart",
+                 next.agent.control_socket);
+    next.agent.control_socket = config_.agent.control_socket;
+  }
+  if (next.agent.metrics_listen != config_.agent.metrics_listen) {
+    if (next.agent.metrics_listen.empty()) {
+      metrics_http_.reset();
+      spdlog::info("reload: metrics endpoint disabled");
+    } else if (auto http = MetricsHttp::start(base_.get(), next.agent.metrics_listen, metrics_)) {
+      metrics_http_ = std::move(*http);
+      spdlog::info("reload: metrics endpoint moved to {}", next.agent.metrics_listen);
+    } else {
+      spdlog::error("reload: {}; keeping {}", http.error(), config_.agent.metrics_listen);
+      next.agent.metrics_listen = config_.agent.metrics_listen;
+    }
+  }
+  config_ = std::move(next);
+}
+
+void Daemon::stop(const char* why) {
+  spdlog::info("stopping: {}", why);
+  notifier_.stopping();
+  event_base_loopexit(base_.get(), nullptr);
+}
+
+int Daemon::run() {
+  spdlog::info("fbfd {} ({}) started: config {}, control {}, metrics {}", kVersion, kGitRevision,
+               options_.config_path.string(), config_.agent.control_socket,
+               metrics_http_ ? metrics_http_->listen() : std::string("disabled"));
+  notifier_.ready();
+  if (event_base_dispatch(base_.get()) < 0) {
+    spdlog::error("event loop failed");
+    return 1;
+  }
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace fbf::agent

@@ -1,0 +1,149 @@
+#include "agent/control_protocol.h"
+
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+
+namespace fbf::agent {
+namespace {
+
+CommandTable sample_table() {
+  CommandTable t;
+  t.add("show status", [](const json&) -> CommandResult { return json{{"version", "x"}}; });
+  t.add("echo", [](const json& args) -> CommandResult { return args; });
+  t.add("refuse", [](const json&) -> CommandResult {
+    return std::unexpected(CommandError{"failed", "no", {{"errors", {"a", "b"}}}});
+  });
+  t.add("throws", [](const json&) -> CommandResult { throw std::runtime_error("boom"); });
+  return t;
+}
+
+json parse(const std::string& line) {
+  EXPECT_FALSE(line.empty());
+  EXPECT_EQ(line.back(), '\n');
+  return json::parse(line);
+}
+
+TEST(ControlProtocol, AnswersAKnownCommandAndEchoesId) {
+  auto d = dispatch(sample_table(), R"({"command":"show status","id":7})");
+  EXPECT_TRUE(d.ok);
+  EXPECT_FALSE(d.close_connection);
+  auto r = parse(d.reply);
+  EXPECT_EQ(r["ok"], true);
+  EXPECT_EQ(r["id"], 7);
+  EXPECT_EQ(r["result"]["version"], "x");
+}
+
+TEST(ControlProtocol, PassesArgs) {
+  auto r = parse(dispatch(sample_table(), R"({"command":"echo","args":{"a":[1,2]}})").reply);
+  EXPECT_EQ(r["result"]["a"][1], 2);
+}
+
+TEST(ControlProtocol, UnknownCommandKeepsConnectionAndListsCommands) {
+  auto d = dispatch(sample_table(), R"({"command":"show nonsense"})");
+  EXPECT_FALSE(d.ok);
+  EXPECT_FALSE(d.close_connection);
+  auto r = parse(d.reply);
+  EXPECT_EQ(r["error"]["code"], "unknown_command");
+  EXPECT_EQ(r["error"]["details"]["commands"].size(), 4u);
+}
+
+TEST(ControlProtocol, HandlerErrorCarriesDetails) {
+  auto r = parse(dispatch(sample_table(), R"({"command":"refuse"})").reply);
+  EXPECT_EQ(r["ok"], false);
+  EXPECT_EQ(r["error"]["details"]["errors"][1], "b");
+}
+
+TEST(ControlProtocol, ThrowingHandlerBecomesFailedReply) {
+  auto d = dispatch(sample_table(), R"({"command":"throws"})");
+  EXPECT_FALSE(d.ok);
+  EXPECT_EQ(parse(d.reply)["error"]["code"], "failed");
+}
+
+struct MalformedCase {
+  const char* line;
+  const char* why;
+};
+
+class Malformed : public ::testing::TestWithParam<MalformedCase> {};
+
+TEST_P(Malformed, IsRefusedWithErrorAndClose) {
+  auto d = dispatch(sample_table(), GetParam().line);
+  EXPECT_FALSE(d.ok);
+  EXPECT_TRUE(d.close_connection);
+  auto r = parse(d.reply);
+  EXPECT_EQ(r["ok"], false);
+  EXPECT_EQ(r["error"]["code"], "malformed_request");
+  EXPECT_NE(r["error"]["message"].get<std::string>().find(GetParam().why), std::string::npos)
+      << r.dump();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Lines, Malformed,
+    ::testing::Values(MalformedCase{"garbage", "not valid JSON"},
+                      MalformedCase{"{\"command\":", "not valid JSON"},
+                      MalformedCase{"[1,2]", "must be a JSON object"},
+                      MalformedCase{"{}", "missing string member 'command'"},
+                      MalformedCase{"{\"command\":5}", "missing string member 'command'"},
+                      MalformedCase{"{\"command\":\"\"}", "missing string member 'command'"},
+                      MalformedCase{"{\"command\":\"echo\",\"args\":[]}", "'args' must be an object"},
+                      MalformedCase{"{\"command\":\"echo\",\"extra\":1}", "unknown member 'extra'"},
+                      MalformedCase{"\xff\xfe", "not valid JSON"}));
+
+TEST(ControlProtocol, RefusesDeepNestingBeforeParsing) {
+  std::string deep = R"({"command":"echo","args":{"x":)" + std::string(100, '[') +
+                     std::string(100, ']') + "}}";
+  auto d = dispatch(sample_table(), deep);
+  EXPECT_TRUE(d.close_connection);
+  EXPECT_NE(d.reply.find("nested deeper"), std::string::npos);
+  // Brackets inside strings do not count.
+  std::string in_string = R"({"command":"echo","args":{"x":")" + std::string(100, '[') + "\"}}";
+  EXPECT_TRUE(dispatch(sample_table(), in_string).ok);
+}
+
+TEST(ControlProtocol, RefusesOversizedLine) {
+  std::string big = R"({"command":"echo","args":{"x":")" + std::string(kMaxRequestBytes, 'a') +
+                    "\"}}";
+  auto d = dispatch(sample_table(), big);
+  EXPECT_TRUE(d.close_connection);
+  EXPECT_EQ(parse(d.reply)["error"]["code"], "request_too_long");
+}
+
+TEST(ControlProtocol, InvalidUtf8IdIsReplacedNotThrown) {
+  auto d = dispatch(sample_table(), "{\"command\":\"show status\",\"id\":\"\xc3\x28\"}");
+  // nlohmann rejects invalid UTF-8 while parsing: a malformed request, no crash.
+  EXPECT_FALSE(d.ok);
+}
+
+TEST(ControlProtocol, RequestRoundTrip) {
+  Request req{"echo", json{{"k", "v"}}, 3};
+  auto line = encode_request(req);
+  ASSERT_EQ(line.back(), '\n');
+  auto parsed = parse_request(line.substr(0, line.size() - 1));
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->command, "echo");
+  EXPECT_EQ(parsed->args["k"], "v");
+  EXPECT_EQ(parsed->id, 3);
+}
+
+TEST(ControlProtocol, ParsesReplies) {
+  auto ok = parse_reply(R"({"ok":true,"result":{"a":1}})");
+  ASSERT_TRUE(ok);
+  EXPECT_TRUE(ok->ok);
+  EXPECT_EQ(ok->result["a"], 1);
+  auto err = parse_reply(R"({"ok":false,"error":{"code":"failed","message":"m","details":{"x":1}}})");
+  ASSERT_TRUE(err);
+  EXPECT_FALSE(err->ok);
+  EXPECT_EQ(err->error.code, "failed");
+  EXPECT_EQ(err->error.message, "m");
+  EXPECT_FALSE(parse_reply("nope"));
+  EXPECT_FALSE(parse_reply(R"({"result":1})"));
+  EXPECT_FALSE(parse_reply(R"({"ok":false})"));
+  // Wrong types inside an error are tolerated, not thrown.
+  auto odd = parse_reply(R"({"ok":false,"error":{"code":5,"message":null}})");
+  ASSERT_TRUE(odd);
+  EXPECT_EQ(odd->error.code, "");
+}
+
+}  // namespace
+}  // namespace fbf::agent
