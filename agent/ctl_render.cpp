@@ -77,4 +77,37 @@ std::string render_status(const nlohmann::json& s) {
   return out.substr(out.find('\n') + 1);
 }
 
+namespace {
+
+std::string number(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_number()) return "-";
+  const double v = it->get<double>();
+  if (v == static_cast<double>(static_cast<long long>(v))) return fmt::format("{}", static_cast<long long>(v));
+  return fmt::format("{:.1f}", v);
+}
+
+}  // namespace
+
+std::string render_bfd(const nlohmann::json& bfd) {
+  Table t({"NAME", "PEER", "STATE", "REMOTE", "DIAG", "LOCAL/REMOTE DISCR", "TX/RX ms", "MULT",
+           "DETECT ms", "FLAPS", "UPTIME"});
+  const auto sessions = bfd.value("sessions", nlohmann::json::array());
+  for (const auto& s : sessions) {
+    t.add_row({text(s, "name"), text(s, "peer") + (s.value("multihop", false) ? " (mh)" : ""),
+               text(s, "state"), text(s, "remote_state"), text(s, "diag"),
+               fmt::format("{:#010x}/{:#010x}", s.value("local_discriminator", 0u),
+                           s.value("remote_discriminator", 0u)),
+               number(s, "transmit_interval_ms") + "/" + number(s, "required_min_rx_ms"),
+               number(s, "detect_mult"), number(s, "detection_time_ms"), number(s, "flaps"),
+               s.contains("uptime_seconds") && s["uptime_seconds"].is_number()
+                   ? format_duration_seconds(s["uptime_seconds"].get<double>())
+                   : "-"});
+  }
+  std::string out = sessions.empty() ? std::string("no BFD sessions configured\n") : t.render();
+  for (const auto& e : bfd.value("errors", nlohmann::json::array()))
+    if (e.is_string()) out += "error: " + e.get<std::string>() + "\n";
+  return out;
+}
+
 }  // namespace fbf::agent

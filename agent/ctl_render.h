@@ -23,5 +23,6 @@ class Table {
 std::string format_duration_seconds(double seconds);
 
 std::string render_status(const nlohmann::json& status);
+std::string render_bfd(const nlohmann::json& bfd);
 
 }  // namespace fbf::agent

@@ -36,6 +36,11 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::start(Config config,
   daemon->register_metrics();
   daemon->register_commands();
   if (auto opened = daemon->open_endpoints(); !opened) return std::unexpected(opened.error());
+  daemon->bfd_ = std::make_unique<BfdSessions>(daemon->base_.get(), daemon->metrics_);
+  daemon->bfd_->register_commands(daemon->commands_);
+  // A session that cannot open its sockets is reported (log, show bfd) and
+  // the others run: one bad peer must not keep the rest from failing over.
+  (void)daemon->bfd_->apply(daemon->config_);
 
   event_base* base = daemon->base_.get();
   Daemon* self = daemon.get();
@@ -101,6 +106,7 @@ json Daemon::status() const {
       {"local_as", config_.agent.local_as},
       {"neighbors", config_.neighbors.size()},
       {"bfd_peers", config_.bfd_peers.size()},
+      {"bfd_sessions", bfd_ ? bfd_->service().engine().size() : 0},
       {"services", config_.services.size()},
       {"control_socket", config_.agent.control_socket},
       {"metrics_listen", config_.agent.metrics_listen},
@@ -162,12 +168,16 @@ void Daemon::apply(Config next) {
       next.agent.metrics_listen = config_.agent.metrics_listen;
     }
   }
+  (void)bfd_->apply(next);
   config_ = std::move(next);
 }
 
 void Daemon::stop(const char* why) {
   spdlog::info("stopping: {}", why);
   notifier_.stopping();
+  // RFC 5880 §6.8.16 / RFC 5882 §3.2: AdminDown tells the routers this is a
+  // planned stop, not a failure to react to.
+  if (bfd_) bfd_->shutdown();
   event_base_loopexit(base_.get(), nullptr);
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/bfd_sessions.h"
 #include "agent/config.h"
 #include "agent/control_protocol.h"
 #include "agent/control_server.h"
@@ -56,6 +57,7 @@ class Daemon {
   platform::ServiceNotifier notifier_;
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<MetricsHttp> metrics_http_;
+  std::unique_ptr<BfdSessions> bfd_;
   std::vector<std::unique_ptr<platform::SignalWatch>> signals_;
   std::unique_ptr<platform::PeriodicTimer> watchdog_;
 

@@ -79,6 +79,9 @@ int main(int argc, char** argv) {
   show->add_subcommand("status", "agent version, uptime, configuration file")
       ->fallthrough()
       ->callback([&] { rc = run_command(g, "show status", json::object(), render_status); });
+  show->add_subcommand("bfd", "BFD sessions: state, discriminators, intervals, flaps")
+      ->fallthrough()
+      ->callback([&] { rc = run_command(g, "show bfd", json::object(), render_bfd); });
 
   app.add_subcommand("reload", "re-read the configuration file (like SIGHUP)")
       ->fallthrough()

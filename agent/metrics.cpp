@@ -86,6 +86,11 @@ void Metrics::gauge_fn(std::string_view name, std::string_view help, Labels labe
   series(name, help, Type::gauge, std::move(labels)).read = std::move(read);
 }
 
+void Metrics::counter_fn(std::string_view name, std::string_view help, Labels labels,
+                         std::function<std::uint64_t()> read) {
+  series(name, help, Type::counter, std::move(labels)).read_counter = std::move(read);
+}
+
 void Metrics::remove(std::string_view name, const Labels& labels) {
   auto it = families_.find(name);
   if (it == families_.end()) return;
@@ -112,6 +117,7 @@ std::string Metrics::render() const {
       if (s.counter) out += std::to_string(s.counter->value());
       else if (s.gauge) append_value(out, s.gauge->value());
       else if (s.read) append_value(out, s.read());
+      else if (s.read_counter) out += std::to_string(s.read_counter());
       else out += '0';
       out += '\n';
     }

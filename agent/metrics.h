@@ -45,6 +45,10 @@ class Metrics {
   // A gauge computed at scrape time (uptime, queue depths...).
   void gauge_fn(std::string_view name, std::string_view help, Labels labels,
                 std::function<double()> read);
+  // A counter whose value lives elsewhere (a protocol core's counters),
+  // read at scrape time. It must only ever grow.
+  void counter_fn(std::string_view name, std::string_view help, Labels labels,
+                  std::function<std::uint64_t()> read);
   // Drops one series (a removed session); the family stays while it has any.
   void remove(std::string_view name, const Labels& labels);
 
@@ -56,6 +60,7 @@ class Metrics {
     std::unique_ptr<Counter> counter;
     std::unique_ptr<Gauge> gauge;
     std::function<double()> read;
+    std::function<std::uint64_t()> read_counter;
   };
   struct Family {
     Type type;

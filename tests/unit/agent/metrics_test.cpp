@@ -41,6 +41,16 @@ TEST(Metrics, GaugeFunctionsAreReadAtScrapeTime) {
   EXPECT_NE(m.render().find("fbf_live 2.25\n"), std::string::npos);
 }
 
+TEST(Metrics, CounterFunctionsAreReadAtScrapeTimeAndTypedAsCounters) {
+  Metrics m;
+  std::uint64_t packets = 7;
+  m.counter_fn("fbf_packets_total", "p", {{"peer", "x"}}, [&] { return packets; });
+  packets = 9;
+  EXPECT_EQ(m.render(),
+            "# HELP fbf_packets_total p\n# TYPE fbf_packets_total counter\n"
+            "fbf_packets_total{peer=\"x\"} 9\n");
+}
+
 TEST(Metrics, EscapesLabelValuesAndHelp) {
   Metrics m;
   m.gauge("fbf_e", "line1\nback\\slash", {{"name", "a\"b\\c\nd"}}).set(0);

@@ -1,0 +1,321 @@
+#include "agent/bfd_sessions.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cmath>
+#include <limits>
+
+namespace fbf::agent {
+
+namespace {
+
+using bfd::SessionId;
+using bfd::SessionSpec;
+
+std::uint32_t micros(Duration d) {
+  return static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::microseconds>(d).count());
+}
+
+bfd::AuthType auth_type(BfdAuthType t) {
+  switch (t) {
+    case BfdAuthType::none: return bfd::AuthType::None;
+    case BfdAuthType::simple: return bfd::AuthType::SimplePassword;
+    case BfdAuthType::keyed_md5: return bfd::AuthType::KeyedMd5;
+    case BfdAuthType::meticulous_keyed_md5: return bfd::AuthType::MeticulousKeyedMd5;
+    case BfdAuthType::keyed_sha1: return bfd::AuthType::KeyedSha1;
+    case BfdAuthType::meticulous_keyed_sha1: return bfd::AuthType::MeticulousKeyedSha1;
+  }
+  return bfd::AuthType::None;
+}
+
+// Fills the parts common to neighbor and bfd_peer sessions; false + reason
+// when the key cannot be used (auth fails closed: never run unauthenticated).
+bool fill(SessionSpec& spec, const BfdSettings& s, std::string& why) {
+  spec.timers = {micros(s.timers.min_tx), micros(s.timers.min_rx), s.timers.multiplier};
+  if (s.auth.type != BfdAuthType::none) {
+    const auto& key = s.auth.key;
+    auto auth = bfd::make_auth_config(
+        auth_type(s.auth.type), s.auth.key_id,
+        std::span(reinterpret_cast<const std::uint8_t*>(key.data()), key.size()));
+    if (!auth) {
+      why = std::string(bfd::to_string(auth.error()));
+      return false;
+    }
+    spec.auth = *auth;
+  }
+  // RFC 5881 §5: single hop demands TTL 255 unless the session is
+  // authenticated; RFC 5883 §5: multihop takes the configured minimum.
+  if (spec.key.multihop) spec.min_rx_ttl = s.min_ttl;
+  else spec.min_rx_ttl = spec.auth.type == bfd::AuthType::None ? 255 : 0;
+  return true;
+}
+
+bool same_auth(const bfd::AuthConfig& a, const bfd::AuthConfig& b) {
+  return a.type == b.type && a.key.id == b.key.id && a.key.length == b.key.length &&
+         std::equal(a.key.bytes().begin(), a.key.bytes().end(), b.key.bytes().begin());
+}
+
+// Everything but the intervals, which change in place (Poll Sequence).
+bool same_identity(const SessionSpec& a, const SessionSpec& b) {
+  return a.name == b.name && a.key == b.key && a.interface == b.interface && a.role == b.role &&
+         a.min_rx_ttl == b.min_rx_ttl && same_auth(a.auth, b.auth);
+}
+
+bool same_timers(const bfd::TimerSettings& a, const bfd::TimerSettings& b) {
+  return a.desired_min_tx_interval == b.desired_min_tx_interval &&
+         a.required_min_rx_interval == b.required_min_rx_interval &&
+         a.detect_mult == b.detect_mult;
+}
+
+double seconds(std::uint64_t us) { return static_cast<double>(us) / 1e6; }
+double millis(std::uint64_t us) { return static_cast<double>(us) / 1e3; }
+
+Labels session_labels(const SessionSpec& spec) {
+  return {{"session", spec.name}, {"peer", spec.key.peer.to_string()}};
+}
+
+Labels with(Labels l, std::string k, std::string v) {
+  l.emplace_back(std::move(k), std::move(v));
+  return l;
+}
+
+}  // namespace
+
+std::expected<std::vector<SessionSpec>, std::vector<std::string>> bfd_specs(const Config& config) {
+  std::vector<SessionSpec> out;
+  std::vector<std::string> errors;
+  for (const auto& n : config.neighbors) {
+    if (!n.bfd) continue;
+    SessionSpec spec;
+    spec.name = n.name;
+    spec.key.peer = n.address;
+    spec.key.local = n.local_address;
+    spec.key.multihop = n.bfd_multihop();
+    std::string why;
+    if (fill(spec, *n.bfd, why)) out.push_back(std::move(spec));
+    else errors.push_back("neighbor " + n.name + ": BFD authentication: " + why);
+  }
+  for (const auto& p : config.bfd_peers) {
+    SessionSpec spec;
+    spec.name = p.address.to_string();
+    spec.key.peer = p.address;
+    spec.key.local = p.local_address;
+    spec.key.multihop = p.multihop;
+    spec.interface = p.interface;
+    if (!p.interface.empty() && !p.multihop)
+      spec.key.ifindex = platform::interface_index(p.interface);
+    std::string why;
+    if (fill(spec, p.settings, why)) out.push_back(std::move(spec));
+    else errors.push_back("bfd_peer " + spec.name + ": BFD authentication: " + why);
+  }
+  if (!errors.empty()) return std::unexpected(errors);
+  return out;
+}
+
+BfdSessions::BfdSessions(event_base* base, Metrics& metrics)
+    : metrics_(metrics),
+      service_(std::make_unique<bfd::io::Service>(
+          base, random_, [this](const bfd::io::StateEvent& e) { on_state_changed(e); })) {
+  const char* help = "BFD datagrams dropped before reaching a session, by reason";
+  const auto& c = service_->engine().counters();
+  for (std::size_t i = 0; i < bfd::kDecodeErrorCount; ++i) {
+    const auto reason = bfd::to_string(static_cast<bfd::DecodeError>(i));
+    metrics_.counter_fn("fbf_bfd_rx_invalid_total", help, {{"reason", std::string(reason)}},
+                        [&c, i] { return c.decode_errors[i]; });
+  }
+  metrics_.counter_fn("fbf_bfd_rx_invalid_total", help, {{"reason", "no_session"}},
+                      [&c] { return c.no_session; });
+  metrics_.counter_fn("fbf_bfd_rx_invalid_total", help, {{"reason", "address_mismatch"}},
+                      [&c] { return c.address_mismatch; });
+  const auto& io = service_->io_counters();
+  metrics_.counter_fn("fbf_bfd_send_errors_total", "BFD packets the kernel refused to send", {},
+                      [&io] { return io.send_errors; });
+}
+
+BfdSessions::~BfdSessions() = default;
+
+std::vector<std::string> BfdSessions::apply(const Config& config) {
+  errors_.clear();
+  auto specs = bfd_specs(config);
+  if (!specs) {
+    errors_ = specs.error();
+    for (const auto& e : errors_) spdlog::error("bfd: {}", e);
+    return errors_;
+  }
+  if (config.bfd.echo_rx.count() > 0)
+    spdlog::warn("bfd: echo_rx is set but the Echo function is not implemented; peers are told "
+                 "not to send echoes (Required Min Echo RX Interval 0)");
+  const auto& engine = service_->engine();
+  // Sessions no longer wanted, or changed beyond their intervals: removed.
+  for (SessionId id : engine.ids()) {
+    const SessionSpec current = *engine.spec(id);
+    auto wanted = std::find_if(specs->begin(), specs->end(),
+                               [&](const SessionSpec& s) { return s.key == current.key; });
+    if (wanted == specs->end() || !same_identity(*wanted, current)) {
+      remove(id);
+    } else if (!same_timers(wanted->timers, current.timers)) {
+      spdlog::info("bfd {} {}: new intervals tx {} us rx {} us x{} (Poll Sequence)", current.name,
+                   current.key.peer.to_string(), wanted->timers.desired_min_tx_interval,
+                   wanted->timers.required_min_rx_interval, wanted->timers.detect_mult);
+      service_->set_timers(id, wanted->timers);
+    }
+  }
+  for (const auto& spec : *specs) {
+    if (!engine.find(spec.key)) add(spec);
+  }
+  return errors_;
+}
+
+void BfdSessions::add(const SessionSpec& spec) {
+  auto id = service_->add(spec);
+  if (!id) {
+    errors_.push_back("bfd " + spec.name + " " + spec.key.peer.to_string() + ": " + id.error());
+    spdlog::error("bfd {} {}: {}", spec.name, spec.key.peer.to_string(), id.error());
+    return;
+  }
+  spdlog::info("bfd {} {}: session created ({}, local discriminator {:#010x}, source port {})",
+               spec.name, spec.key.peer.to_string(), spec.key.multihop ? "multihop" : "single hop",
+               *id, service_->source_port(*id));
+  register_metrics(*id, spec);
+}
+
+void BfdSessions::remove(SessionId id) {
+  const SessionSpec spec = *service_->engine().spec(id);
+  unregister_metrics(spec);
+  service_->remove(id);
+  spdlog::info("bfd {} {}: session removed (AdminDown sent)", spec.name,
+               spec.key.peer.to_string());
+}
+
+void BfdSessions::shutdown() {
+  service_->admin_down_all();
+}
+
+void BfdSessions::on_state_changed(const bfd::io::StateEvent& e) {
+  const auto level = e.change.is_failure() ? spdlog::level::warn : spdlog::level::info;
+  spdlog::log(level, "bfd {} {}: {} -> {} diag={}{}", e.spec.name, e.spec.key.peer.to_string(),
+              bfd::to_string(e.change.from), bfd::to_string(e.change.to),
+              bfd::to_string(e.change.diag),
+              e.change.remote_admin_down ? " (peer AdminDown, not a failure)" : "");
+  for (const auto& l : listeners_) l(e.spec.name, e.change);
+}
+
+void BfdSessions::register_metrics(SessionId id, const SessionSpec& spec) {
+  const Labels labels = session_labels(spec);
+  const bfd::io::Service* svc = service_.get();
+  auto session = [svc, id] { return svc->engine().find(id); };
+  auto nan = std::numeric_limits<double>::quiet_NaN();
+  metrics_.gauge_fn("fbf_bfd_session_state",
+                    "BFD session state (0 AdminDown, 1 Down, 2 Init, 3 Up)", labels, [=] {
+                      auto* s = session();
+                      return s ? static_cast<double>(s->variables().SessionState) : nan;
+                    });
+  auto counter = [&](const char* name, const char* help, Labels l, auto read) {
+    metrics_.counter_fn(name, help, std::move(l), [=]() -> std::uint64_t {
+      auto* s = session();
+      return s ? read(s->counters()) : 0;
+    });
+  };
+  counter("fbf_bfd_session_flaps_total", "BFD transitions out of Up", labels,
+          [](const bfd::SessionCounters& c) { return c.flaps; });
+  counter("fbf_bfd_packets_received_total", "BFD Control packets accepted", labels,
+          [](const bfd::SessionCounters& c) { return c.packets_in; });
+  counter("fbf_bfd_packets_sent_total", "BFD Control packets sent", labels,
+          [](const bfd::SessionCounters& c) { return c.packets_out; });
+  counter("fbf_bfd_detection_expiries_total", "BFD Detection Time expiries (failures detected)",
+          labels, [](const bfd::SessionCounters& c) { return c.detection_expiries; });
+  for (std::size_t i = 0; i < bfd::kRxDropCount; ++i) {
+    counter("fbf_bfd_rx_dropped_total", "BFD packets a session discarded, by reason",
+            with(labels, "reason", std::string(bfd::to_string(static_cast<bfd::RxDrop>(i)))),
+            [i](const bfd::SessionCounters& c) { return c.drops[i]; });
+  }
+  auto gauge = [&](const char* name, const char* help, auto read) {
+    metrics_.gauge_fn(name, help, labels, [=] {
+      auto* s = session();
+      return s ? read(*s) : nan;
+    });
+  };
+  gauge("fbf_bfd_detection_time_seconds", "Negotiated BFD Detection Time",
+        [](const bfd::Session& s) { return seconds(s.detection_time_us()); });
+  gauge("fbf_bfd_transmit_interval_seconds", "Negotiated BFD transmit interval",
+        [](const bfd::Session& s) { return seconds(s.transmit_interval_us()); });
+  gauge("fbf_bfd_last_detection_latency_seconds",
+        "Time from the last packet to the last failure detection",
+        [nan](const bfd::Session& s) {
+          auto l = s.counters().last_detection_latency;
+          return l ? static_cast<double>(l->count()) / 1e6 : nan;
+        });
+  gauge("fbf_bfd_max_transmit_gap_seconds", "Largest gap between two of our transmissions",
+        [](const bfd::Session& s) {
+          return static_cast<double>(s.counters().max_tx_gap.count()) / 1e6;
+        });
+}
+
+void BfdSessions::unregister_metrics(const SessionSpec& spec) {
+  const Labels labels = session_labels(spec);
+  for (const char* name :
+       {"fbf_bfd_session_state", "fbf_bfd_session_flaps_total", "fbf_bfd_packets_received_total",
+        "fbf_bfd_packets_sent_total", "fbf_bfd_detection_expiries_total",
+        "fbf_bfd_detection_time_seconds", "fbf_bfd_transmit_interval_seconds",
+        "fbf_bfd_last_detection_latency_seconds", "fbf_bfd_max_transmit_gap_seconds"}) {
+    metrics_.remove(name, labels);
+  }
+  for (std::size_t i = 0; i < bfd::kRxDropCount; ++i) {
+    metrics_.remove("fbf_bfd_rx_dropped_total",
+                    with(labels, "reason", std::string(bfd::to_string(static_cast<bfd::RxDrop>(i)))));
+  }
+}
+
+json BfdSessions::show() const {
+  json sessions = json::array();
+  const auto& engine = service_->engine();
+  const auto now = std::chrono::steady_clock::now();
+  for (SessionId id : engine.ids()) {
+    const auto& spec = *engine.spec(id);
+    const auto& s = *engine.find(id);
+    const auto& v = s.variables();
+    const auto& c = s.counters();
+    std::uint64_t dropped = 0;
+    for (auto d : c.drops) dropped += d;
+    const auto since = service_->since(id).value_or(now);
+    json j = {
+        {"name", spec.name},
+        {"peer", spec.key.peer.to_string()},
+        {"local", spec.key.local ? spec.key.local->to_string() : ""},
+        {"interface", spec.interface},
+        {"multihop", spec.key.multihop},
+        {"source_port", service_->source_port(id)},
+        {"local_discriminator", v.LocalDiscr},
+        {"remote_discriminator", v.RemoteDiscr},
+        {"state", bfd::to_string(v.SessionState)},
+        {"remote_state", bfd::to_string(v.RemoteSessionState)},
+        {"diag", bfd::to_string(v.LocalDiag)},
+        {"auth", bfd::to_string(v.AuthType)},
+        {"desired_min_tx_ms", millis(spec.timers.desired_min_tx_interval)},
+        {"required_min_rx_ms", millis(spec.timers.required_min_rx_interval)},
+        {"detect_mult", spec.timers.detect_mult},
+        {"remote_min_rx_ms", millis(v.RemoteMinRxInterval)},
+        {"transmit_interval_ms", millis(s.transmit_interval_us())},
+        {"detection_time_ms", millis(s.detection_time_us())},
+        {"remote_demand", v.RemoteDemandMode},
+        {"poll_active", s.poll_active()},
+        {"flaps", c.flaps},
+        {"uptime_seconds", std::chrono::duration<double>(now - since).count()},
+        {"packets_in", c.packets_in},
+        {"packets_out", c.packets_out},
+        {"dropped", dropped},
+        {"auth_failures", c.auth_failures},
+        {"max_transmit_gap_ms", static_cast<double>(c.max_tx_gap.count()) / 1e3},
+    };
+    if (c.last_detection_latency)
+      j["last_detection_latency_ms"] = static_cast<double>(c.last_detection_latency->count()) / 1e3;
+    sessions.push_back(std::move(j));
+  }
+  return json{{"sessions", sessions}, {"errors", errors_}};
+}
+
+void BfdSessions::register_commands(CommandTable& commands) {
+  commands.add("show bfd", [this](const json&) -> CommandResult { return show(); });
+}
+
+}  // namespace fbf::agent

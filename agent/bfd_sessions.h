@@ -1,0 +1,59 @@
+#pragma once
+// The agent's side of BFD: which sessions the configuration asks for
+// ([[neighbor]] with `bfd`, [[bfd_peer]]), applied to the running bfd::io::Service
+// on start and on every reload (new ones added, removed ones sent AdminDown,
+// changed intervals applied by a Poll Sequence without a flap), plus logs,
+// metrics and `show bfd`.
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agent/config.h"
+#include "agent/control_protocol.h"
+#include "agent/metrics.h"
+#include "agent/os_random.h"
+#include "bfd/io/service.h"
+
+namespace fbf::agent {
+
+// Config → the sessions it asks for, or every reason it cannot be built.
+std::expected<std::vector<bfd::SessionSpec>, std::vector<std::string>> bfd_specs(
+    const Config& config);
+
+class BfdSessions {
+ public:
+  // Who cares about a session's state (the BGP coupling): by session name.
+  using Listener = std::function<void(const std::string& name, const bfd::StateChanged&)>;
+
+  BfdSessions(event_base* base, Metrics& metrics);
+  ~BfdSessions();
+
+  // Brings the running sessions in line with `config`. Returns the errors of
+  // sessions that could not be created (the others still run).
+  std::vector<std::string> apply(const Config& config);
+  // SIGTERM: AdminDown (diag 7) on every session, sent before we exit.
+  void shutdown();
+
+  void on_state(Listener listener) { listeners_.push_back(std::move(listener)); }
+  void register_commands(CommandTable& commands);
+  json show() const;
+  const bfd::io::Service& service() const { return *service_; }
+
+ private:
+  void add(const bfd::SessionSpec& spec);
+  void remove(bfd::SessionId id);
+  void register_metrics(bfd::SessionId id, const bfd::SessionSpec& spec);
+  void unregister_metrics(const bfd::SessionSpec& spec);
+  void on_state_changed(const bfd::io::StateEvent& event);
+
+  Metrics& metrics_;
+  OsRandom random_;
+  std::unique_ptr<bfd::io::Service> service_;
+  std::vector<Listener> listeners_;
+  std::vector<std::string> errors_;
+};
+
+}  // namespace fbf::agent
