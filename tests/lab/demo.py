@@ -179,6 +179,8 @@ def bfd_session(d):
         except WaitTimeout as exc:
             d.fail(f"fbfd offers `show bfd` but the router's BFD session is not Up: {exc}")
     d.show(d.bird.birdc("show bfd sessions"))
+    if offered:
+        d.show("fbfd's view (fbfctl show bfd):\n" + d.agent.fbfctl("show", "bfd", json=False).stdout)
     state = d.bird.bfd_sessions().get(HOST_V4, {}).get("state")
     if state == "Up":
         d.ok("router reports BFD Up")
