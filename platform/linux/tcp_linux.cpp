@@ -1,0 +1,159 @@
+// Linux TCP for BGP: TCP_MD5SIG (RFC 2385), IP_TTL/IP_MINTTL and the IPv6
+// equivalents (RFC 5082 GTSM), non-blocking connect.
+#include <arpa/inet.h>
+#include <netinet/tcp.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "platform/tcp.h"
+
+namespace fbf::platform {
+
+namespace {
+
+TcpError error(const std::string& what) { return {errno, what + ": " + std::strerror(errno)}; }
+
+socklen_t fill(const IpAddress& a, std::uint16_t port, sockaddr_storage& ss) {
+  std::memset(&ss, 0, sizeof ss);
+  if (a.is_v4()) {
+    auto* sin = reinterpret_cast<sockaddr_in*>(&ss);
+    sin->sin_family = AF_INET;
+    sin->sin_port = htons(port);
+    std::memcpy(&sin->sin_addr, a.bytes().data(), 4);
+    return sizeof *sin;
+  }
+  auto* sin6 = reinterpret_cast<sockaddr_in6*>(&ss);
+  sin6->sin6_family = AF_INET6;
+  sin6->sin6_port = htons(port);
+  std::memcpy(&sin6->sin6_addr, a.bytes().data(), 16);
+  return sizeof *sin6;
+}
+
+Endpoint endpoint_of(const sockaddr_storage& ss) {
+  Endpoint ep;
+  if (ss.ss_family == AF_INET) {
+    const auto* sin = reinterpret_cast<const sockaddr_in*>(&ss);
+    ep.address = *IpAddress::from_bytes(std::span(reinterpret_cast<const std::uint8_t*>(&sin->sin_addr), 4));
+    ep.port = ntohs(sin->sin_port);
+  } else {
+    const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&ss);
+    const auto* b = reinterpret_cast<const std::uint8_t*>(&sin6->sin6_addr);
+    static constexpr std::uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    ep.address = std::memcmp(b, kMapped, 12) == 0 ? *IpAddress::from_bytes(std::span(b + 12, 4))
+                                                  : *IpAddress::from_bytes(std::span(b, 16));
+    ep.port = ntohs(sin6->sin6_port);
+    ep.scope_id = sin6->sin6_scope_id;
+  }
+  return ep;
+}
+
+bool set_int(int fd, int level, int name, int value) {
+  return ::setsockopt(fd, level, name, &value, sizeof value) == 0;
+}
+
+std::expected<UniqueFd, TcpError> make_socket(const TcpOptions& o) {
+  const bool v4 = o.family == Family::v4;
+  UniqueFd fd(::socket(v4 ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!fd) return std::unexpected(error("socket"));
+  if (!v4 && !set_int(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, 1))
+    return std::unexpected(error("IPV6_V6ONLY"));
+  if (auto ok = set_ttl(fd.get(), o.family, o.ttl, o.min_ttl); !ok)
+    return std::unexpected(ok.error());
+  // BGP messages are small and latency matters more than segment count.
+  set_int(fd.get(), IPPROTO_TCP, TCP_NODELAY, 1);
+  if (o.bind_address || o.bind_port) {
+    if (o.bind_port && !set_int(fd.get(), SOL_SOCKET, SO_REUSEADDR, 1))
+      return std::unexpected(error("SO_REUSEADDR"));
+    const IpAddress local = o.bind_address.value_or(v4 ? IpAddress() : *IpAddress::parse("::"));
+    sockaddr_storage ss;
+    const socklen_t len = fill(local, o.bind_port, ss);
+    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&ss), len) != 0)
+      return std::unexpected(error("bind " + local.to_string() + ":" + std::to_string(o.bind_port)));
+  }
+  return fd;
+}
+
+}  // namespace
+
+std::expected<void, TcpError> set_ttl(int fd, Family family, int ttl, int min_ttl) {
+  if (family == Family::v4) {
+    if (!set_int(fd, IPPROTO_IP, IP_TTL, ttl)) return std::unexpected(error("IP_TTL"));
+    if (min_ttl > 0 && !set_int(fd, IPPROTO_IP, IP_MINTTL, min_ttl))
+      return std::unexpected(error("IP_MINTTL"));
+  } else {
+    if (!set_int(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, ttl))
+      return std::unexpected(error("IPV6_UNICAST_HOPS"));
+    if (min_ttl > 0 && !set_int(fd, IPPROTO_IPV6, IPV6_MINHOPCOUNT, min_ttl))
+      return std::unexpected(error("IPV6_MINHOPCOUNT"));
+  }
+  return {};
+}
+
+std::expected<void, TcpError> set_md5_key(int fd, const IpAddress& peer, const std::string& key) {
+  tcp_md5sig sig{};
+  fill(peer, 0, sig.tcpm_addr);
+  if (key.size() > TCP_MD5SIG_MAXKEYLEN)
+    return std::unexpected(TcpError{EINVAL, "TCP-MD5 key longer than " +
+                                                std::to_string(TCP_MD5SIG_MAXKEYLEN) + " bytes"});
+  sig.tcpm_keylen = static_cast<std::uint16_t>(key.size());
+  std::memcpy(sig.tcpm_key, key.data(), key.size());
+  if (::setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, &sig, sizeof sig) != 0)
+    return std::unexpected(error("TCP_MD5SIG for " + peer.to_string()));
+  return {};
+}
+
+std::expected<UniqueFd, TcpError> start_connect(const TcpOptions& options, const Endpoint& peer,
+                                                const std::string& md5_key) {
+  auto fd = make_socket(options);
+  if (!fd) return std::unexpected(fd.error());
+  if (!md5_key.empty()) {
+    if (auto ok = set_md5_key(fd->get(), peer.address, md5_key); !ok)
+      return std::unexpected(ok.error());
+  }
+  sockaddr_storage ss;
+  const socklen_t len = fill(peer.address, peer.port, ss);
+  if (::connect(fd->get(), reinterpret_cast<sockaddr*>(&ss), len) != 0 && errno != EINPROGRESS)
+    return std::unexpected(error("connect " + peer.address.to_string()));
+  return std::move(*fd);
+}
+
+std::expected<void, TcpError> connect_result(int fd) {
+  int err = 0;
+  socklen_t len = sizeof err;
+  if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) return std::unexpected(error("SO_ERROR"));
+  if (err != 0) return std::unexpected(TcpError{err, std::string("connect: ") + std::strerror(err)});
+  return {};
+}
+
+std::expected<UniqueFd, TcpError> listen_tcp(const TcpOptions& options, int backlog) {
+  auto fd = make_socket(options);
+  if (!fd) return std::unexpected(fd.error());
+  if (::listen(fd->get(), backlog) != 0) return std::unexpected(error("listen"));
+  return std::move(*fd);
+}
+
+std::expected<std::optional<std::pair<UniqueFd, Endpoint>>, TcpError> accept_tcp(int listen_fd) {
+  sockaddr_storage ss;
+  socklen_t len = sizeof ss;
+  const int fd = ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&ss), &len,
+                           SOCK_NONBLOCK | SOCK_CLOEXEC);
+  if (fd < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNABORTED)
+      return std::nullopt;
+    return std::unexpected(error("accept"));
+  }
+  return std::make_pair(UniqueFd(fd), endpoint_of(ss));
+}
+
+std::expected<Endpoint, TcpError> tcp_local_endpoint(int fd) {
+  sockaddr_storage ss;
+  socklen_t len = sizeof ss;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0)
+    return std::unexpected(error("getsockname"));
+  return endpoint_of(ss);
+}
+
+}  // namespace fbf::platform
