@@ -96,6 +96,7 @@ ControlServer::ControlServer(event_base* base, evconnlistener* listener,
       listener_(listener),
       path_(std::move(path)),
       commands_(commands),
+      metrics_(metrics),
       requests_ok_(metrics.counter("fbf_control_requests_total",
                                    "Control socket requests answered, by result",
                                    {{"result", "ok"}})),
@@ -110,9 +111,13 @@ ControlServer::ControlServer(event_base* base, evconnlistener* listener,
                                          {{"reason", "too_long"}})),
       rejected_busy_(metrics.counter("fbf_control_rejected_total",
                                      "Control connections closed for bad input, by reason",
-                                     {{"reason", "busy"}})) {}
+                                     {{"reason", "busy"}})) {
+  metrics_.gauge_fn("fbf_control_clients", "Control socket clients connected now", {},
+                    [this] { return static_cast<double>(clients_.size()); });
+}
 
 ControlServer::~ControlServer() {
+  metrics_.remove("fbf_control_clients", {});
   for (auto& [bev, client] : clients_) bufferevent_free(bev);
   evconnlistener_free(listener_);
   ::unlink(path_.c_str());

@@ -55,6 +55,7 @@ class ControlServer {
   evconnlistener* listener_;
   std::filesystem::path path_;
   const CommandTable& commands_;
+  Metrics& metrics_;
   std::map<bufferevent*, Client> clients_;
   Counter& requests_ok_;
   Counter& requests_error_;
