@@ -1,0 +1,215 @@
+// ConnectRetryTimer backoff with jitter (RFC 4271 §8, §10), peer oscillation
+// damping (IdleHoldTimer) and the passive mode.
+#include <gtest/gtest.h>
+
+#include "bgp/backoff.h"
+#include "fsm_test_support.h"
+
+namespace fbf::bgp {
+namespace {
+
+using namespace test;
+using D = Direction;
+
+const std::vector<Duration> kBases{5s, 10s, 20s, 40s, 60s, 60s};
+
+TEST(Backoff, BaseDoublesUpToTheMaximum) {
+  BackoffConfig c;
+  for (std::uint32_t i = 0; i < kBases.size(); ++i) EXPECT_EQ(connect_retry_base(c, i), kBases[i]);
+  EXPECT_EQ(connect_retry_base(c, 1000), 60s);
+}
+
+TEST(Backoff, JitterStaysWithinAQuarterAndTheCap) {
+  BackoffConfig c;
+  FakeRandom r;
+  for (std::uint32_t retries = 0; retries < 6; ++retries) {
+    Duration base = connect_retry_base(c, retries);
+    Duration lo = base, hi = Duration{0};
+    for (int i = 0; i < 2000; ++i) {
+      Duration d = connect_retry_delay(c, retries, r.next_u32());
+      lo = std::min(lo, d);
+      hi = std::max(hi, d);
+    }
+    EXPECT_GE(lo, base * 3 / 4);
+    EXPECT_LE(hi, std::min<Duration>(base * 5 / 4, 60s));
+    EXPECT_LT(lo, base * 8 / 10);  // the draws do spread
+  }
+  EXPECT_EQ(connect_retry_delay(c, 0, 0), 3750ms);
+  EXPECT_EQ(connect_retry_delay(c, 0, 500'000), 6250ms);
+  EXPECT_EQ(rfc4271_jitter(30s, 0), 22500ms);
+  EXPECT_EQ(rfc4271_jitter(30s, 250'000), 30s);
+}
+
+// Every attempt refused: the ConnectRetryTimer is re-armed at 5, 10, 20, 40,
+// 60, 60 s (each ±25 %, at most 60 s).
+TEST(Backoff, SessionRetriesGrowAfterFailedConnects) {
+  Harness h;
+  h.start();
+  for (std::size_t i = 0; i < kBases.size(); ++i) {
+    auto at = armed(h.last, TimerKind::ConnectRetry);
+    ASSERT_TRUE(at) << "attempt " << i;
+    EXPECT_EQ(count<Connect>(h.last), 1u);
+    Duration d = since(h.now, *at);
+    EXPECT_GE(d, kBases[i] * 3 / 4) << "attempt " << i;
+    EXPECT_LE(d, std::min<Duration>(kBases[i] * 5 / 4, 60s)) << "attempt " << i;
+    h.advance(20ms);
+    h.last = h.session.on_connect_failed(h.now);  // Event 18: wait in Active
+    EXPECT_EQ(h.session.state(), State::Active);
+    EXPECT_EQ(count<Connect>(h.last), 0u);
+    h.advance_to(*at);
+    h.timer(TimerKind::ConnectRetry);  // Event 9: Connect
+    EXPECT_EQ(h.session.state(), State::Connect);
+  }
+  EXPECT_EQ(h.session.counters().connect_attempts, kBases.size() + 1);
+  EXPECT_EQ(h.session.counters().connect_failures, kBases.size());
+}
+
+TEST(Backoff, AttemptsThatTimeOutAreAbortedAndBackOffToo) {
+  Harness h;
+  h.start();
+  for (std::size_t i = 1; i < 4; ++i) {
+    h.advance_to(*h.session.timer_deadline(TimerKind::ConnectRetry));
+    h.timer(TimerKind::ConnectRetry);
+    EXPECT_TRUE(disconnected(h.last, D::outbound));  // the old attempt
+    EXPECT_EQ(count<Connect>(h.last), 1u);
+    Duration d = since(h.now, *armed(h.last, TimerKind::ConnectRetry));
+    EXPECT_GE(d, kBases[i] * 3 / 4);
+    EXPECT_LE(d, kBases[i] * 5 / 4);
+  }
+}
+
+// Drive the retry counter up, then let a session stay up `uptime` and drop.
+Duration retry_after_drop(Duration uptime) {
+  Harness h;
+  h.start();
+  for (int i = 0; i < 4; ++i) {
+    h.last = h.session.on_connect_failed(h.now);
+    h.advance_to(*h.session.timer_deadline(TimerKind::ConnectRetry));
+    h.timer(TimerKind::ConnectRetry);
+  }
+  EXPECT_EQ(h.session.connect_retry_counter(), 4u);
+  h.establish();
+  h.advance(uptime);
+  h.bytes(D::outbound, encode_notification(make_cease(CeaseSubcode::administrative_reset)));
+  EXPECT_EQ(h.session.state(), State::Active);
+  return since(h.now, *armed(h.last, TimerKind::ConnectRetry));
+}
+
+TEST(Backoff, AStableSessionResetsTheBackoff) {
+  Duration d = retry_after_drop(61s);
+  EXPECT_GE(d, 3750ms);
+  EXPECT_LE(d, 6250ms);
+}
+
+TEST(Backoff, AnUnstableSessionKeepsBackingOff) {
+  Duration d = retry_after_drop(10s);
+  EXPECT_GE(d, 45s);  // base 60 s after five failures
+  EXPECT_LE(d, 60s);
+}
+
+TEST(Damping, TriggersAfterThresholdDropsWithinTheWindow) {
+  DampingConfig c;
+  Damping d(c);
+  d.record_drop(kT0, 10s);
+  EXPECT_FALSE(d.idle_hold(kT0));
+  d.record_drop(kT0 + 10s, 10s);
+  d.record_drop(kT0 + 20s, 10s);
+  EXPECT_EQ(d.idle_hold(kT0 + 20s), 30s);
+  EXPECT_FALSE(d.idle_hold(kT0 + 21s));  // history cleared
+  for (int i = 0; i < 3; ++i) d.record_drop(kT0 + 100s + i * 1s, 5s);
+  EXPECT_EQ(d.idle_hold(kT0 + 103s), 60s);  // doubled
+  EXPECT_EQ(d.dampings(), 2u);
+}
+
+TEST(Damping, OldDropsAndStableSessionsDoNotCount) {
+  Damping d{DampingConfig{}};
+  d.record_drop(kT0, 10s);
+  d.record_drop(kT0 + 10s, 10s);
+  d.record_drop(kT0 + 400s, 10s);  // the first two are out of the 300 s window
+  EXPECT_FALSE(d.idle_hold(kT0 + 400s));
+  d.record_drop(kT0 + 401s, 10s);
+  d.record_drop(kT0 + 402s, 301s);  // up a whole window: stable, history restarts
+  EXPECT_EQ(d.recent_drops(kT0 + 402s), 1u);
+  EXPECT_FALSE(d.idle_hold(kT0 + 402s));
+}
+
+TEST(Damping, SessionStaysIdleForTheIdleHoldTime) {
+  Harness h;
+  for (int drop = 0; drop < 3; ++drop) {
+    h.establish();
+    h.advance(5s);
+    h.last = h.session.on_closed(h.now, D::outbound);
+    if (drop < 2) {
+      EXPECT_EQ(h.session.state(), State::Active);
+      h.advance_to(*h.session.timer_deadline(TimerKind::ConnectRetry));
+      h.timer(TimerKind::ConnectRetry);
+    }
+  }
+  // Third drop within the window: Idle, IdleHoldTimer, nothing else.
+  EXPECT_EQ(h.session.state(), State::Idle);
+  auto hold = armed(h.last, TimerKind::IdleHold);
+  ASSERT_TRUE(hold);
+  EXPECT_EQ(since(h.now, *hold), 30s);
+  EXPECT_FALSE(armed(h.last, TimerKind::ConnectRetry));
+  auto changes = all<StateChanged>(h.last);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_NE(changes[0].reason.text.find("idle hold 30.0s"), std::string::npos);
+  EXPECT_EQ(h.session.counters().idle_holds, 1u);
+  // Idle refuses connections (RFC 4271 §8.2.2).
+  EXPECT_FALSE(h.session.accepts(D::inbound));
+  h.connected(D::inbound);
+  EXPECT_EQ(count<Refuse>(h.last), 1u);
+  // IdleHoldTimer_Expires: AutomaticStart.
+  h.advance_to(*hold);
+  h.timer(TimerKind::IdleHold);
+  EXPECT_EQ(count<Connect>(h.last), 1u);
+  EXPECT_EQ(h.session.state(), State::Connect);
+  ASSERT_EQ(all<StateChanged>(h.last).size(), 1u);
+  EXPECT_EQ(all<StateChanged>(h.last)[0].reason.event, Event::IdleHoldTimer_Expires);
+}
+
+TEST(Damping, ManualStopAndStartForgetTheHistory) {
+  Harness h;
+  for (int drop = 0; drop < 3; ++drop) {
+    h.establish();
+    h.last = h.session.on_closed(h.now, D::outbound);
+    if (drop < 2) {
+      h.advance_to(*h.session.timer_deadline(TimerKind::ConnectRetry));
+      h.timer(TimerKind::ConnectRetry);
+    }
+  }
+  ASSERT_TRUE(h.session.timer_deadline(TimerKind::IdleHold));
+  h.last = h.session.stop(h.now);
+  EXPECT_TRUE(cancelled(h.last, TimerKind::IdleHold));
+  h.start();
+  EXPECT_EQ(count<Connect>(h.last), 1u);
+  EXPECT_EQ(h.session.damping().recent_drops(h.now), 0u);
+}
+
+TEST(Passive, NeverConnects) {
+  SessionConfig c = default_config();
+  c.passive = true;
+  Harness h(c);
+  h.start();
+  // ManualStart_with_PassiveTcpEstablishment (Event 4): Active, no timer.
+  EXPECT_EQ(transitions(h.last), (std::vector<std::pair<State, State>>{{State::Idle, State::Active}}));
+  EXPECT_EQ(all<StateChanged>(h.last)[0].reason.event,
+            Event::ManualStart_with_PassiveTcpEstablishment);
+  EXPECT_EQ(count<Connect>(h.last), 0u);
+  EXPECT_FALSE(armed(h.last, TimerKind::ConnectRetry));
+  EXPECT_FALSE(h.session.accepts(D::outbound));
+  EXPECT_TRUE(h.session.accepts(D::inbound));
+  h.advance(1h);
+  h.timer(TimerKind::ConnectRetry);
+  EXPECT_TRUE(h.last.empty());
+
+  h.establish(D::inbound);
+  h.last = h.session.on_closed(h.now, D::inbound);
+  EXPECT_EQ(h.session.state(), State::Active);
+  EXPECT_EQ(count<Connect>(h.last), 0u);
+  EXPECT_FALSE(armed(h.last, TimerKind::ConnectRetry));
+  EXPECT_TRUE(h.session.accepts(D::inbound));
+}
+
+}  // namespace
+}  // namespace fbf::bgp
