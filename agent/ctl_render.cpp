@@ -110,4 +110,37 @@ std::string render_bfd(const nlohmann::json& bfd) {
   return out;
 }
 
+std::string render_bgp(const nlohmann::json& bgp) {
+  Table t({"NAME", "PEER", "AS", "TYPE", "STATE", "FOR", "SENT", "RCVD v4/v6", "LAST ERROR"});
+  const auto neighbors = bgp.value("neighbors", nlohmann::json::array());
+  for (const auto& n : neighbors) {
+    t.add_row({text(n, "name"), text(n, "peer"), text(n, "remote_as"), text(n, "type"),
+               text(n, "state"),
+               n.contains("state_seconds") && n["state_seconds"].is_number()
+                   ? format_duration_seconds(n["state_seconds"].get<double>())
+                   : "-",
+               text(n, "prefixes_sent"),
+               text(n, "prefixes_received_ipv4") + "/" + text(n, "prefixes_received_ipv6"),
+               n.value("last_error", std::string()).empty() ? "-" : text(n, "last_error")});
+  }
+  return neighbors.empty() ? std::string("no BGP neighbors configured\n") : t.render();
+}
+
+std::string render_routes(const nlohmann::json& routes) {
+  Table t({"PREFIX", "NEIGHBOR", "NEXT HOP", "AS PATH", "MED", "LOCAL PREF", "COMMUNITIES"});
+  const auto list = routes.value("routes", nlohmann::json::array());
+  for (const auto& r : list) {
+    std::string path;
+    for (const auto& as : r.value("as_path", nlohmann::json::array()))
+      path += (path.empty() ? "" : " ") + as.dump();
+    std::string comms = r.value("communities", std::string());
+    for (const auto& lc : r.value("large_communities", nlohmann::json::array()))
+      if (lc.is_string()) comms += (comms.empty() ? "" : " ") + lc.get<std::string>();
+    t.add_row({text(r, "prefix"), text(r, "neighbor"), text(r, "next_hop"),
+               path.empty() ? "(empty)" : path, text(r, "med"), text(r, "local_pref"),
+               comms.empty() ? "-" : comms});
+  }
+  return list.empty() ? std::string("no routes announced\n") : t.render();
+}
+
 }  // namespace fbf::agent

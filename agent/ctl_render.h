@@ -24,5 +24,7 @@ std::string format_duration_seconds(double seconds);
 
 std::string render_status(const nlohmann::json& status);
 std::string render_bfd(const nlohmann::json& bfd);
+std::string render_bgp(const nlohmann::json& bgp);
+std::string render_routes(const nlohmann::json& routes);
 
 }  // namespace fbf::agent

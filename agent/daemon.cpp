@@ -41,6 +41,9 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::start(Config config,
   // A session that cannot open its sockets is reported (log, show bfd) and
   // the others run: one bad peer must not keep the rest from failing over.
   (void)daemon->bfd_->apply(daemon->config_);
+  daemon->bgp_ = std::make_unique<BgpNeighbors>(daemon->base_.get(), daemon->metrics_);
+  daemon->bgp_->register_commands(daemon->commands_);
+  (void)daemon->bgp_->apply(daemon->config_);
 
   event_base* base = daemon->base_.get();
   Daemon* self = daemon.get();
@@ -169,16 +172,25 @@ void Daemon::apply(Config next) {
     }
   }
   (void)bfd_->apply(next);
+  (void)bgp_->apply(next);
   config_ = std::move(next);
 }
 
 void Daemon::stop(const char* why) {
+  if (drain_) return;  // already stopping
   spdlog::info("stopping: {}", why);
   notifier_.stopping();
-  // RFC 5880 §6.8.16 / RFC 5882 §3.2: AdminDown tells the routers this is a
-  // planned stop, not a failure to react to.
+  // CONFIG.md: withdraw every route and close BGP with Cease/Administrative
+  // Shutdown and the RFC 9003 message; then BFD AdminDown (RFC 5880 §6.8.16,
+  // RFC 5882 §3.2) so the routers see a planned stop, not a failure.
+  if (bgp_) bgp_->shutdown(config_.maintenance.shutdown_message);
   if (bfd_) bfd_->shutdown();
-  event_base_loopexit(base_.get(), nullptr);
+  // Let the NOTIFICATIONs reach the wire, within the 2 s the contract allows.
+  stop_deadline_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
+  drain_ = std::make_unique<platform::PeriodicTimer>(base_.get(), std::chrono::milliseconds(10), [this] {
+    if (!bgp_->draining() || std::chrono::steady_clock::now() >= stop_deadline_)
+      event_base_loopexit(base_.get(), nullptr);
+  });
 }
 
 int Daemon::run() {

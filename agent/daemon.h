@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "agent/bfd_sessions.h"
+#include "agent/bgp_neighbors.h"
 #include "agent/config.h"
 #include "agent/control_protocol.h"
 #include "agent/control_server.h"
@@ -58,6 +59,9 @@ class Daemon {
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<MetricsHttp> metrics_http_;
   std::unique_ptr<BfdSessions> bfd_;
+  std::unique_ptr<BgpNeighbors> bgp_;
+  std::unique_ptr<platform::PeriodicTimer> drain_;  // graceful stop: waits for BGP to flush
+  std::chrono::steady_clock::time_point stop_deadline_;
   std::vector<std::unique_ptr<platform::SignalWatch>> signals_;
   std::unique_ptr<platform::PeriodicTimer> watchdog_;
 

@@ -79,6 +79,12 @@ int main(int argc, char** argv) {
   show->add_subcommand("status", "agent version, uptime, configuration file")
       ->fallthrough()
       ->callback([&] { rc = run_command(g, "show status", json::object(), render_status); });
+  show->add_subcommand("bgp", "BGP neighbors: state, prefixes sent/received, last error")
+      ->fallthrough()
+      ->callback([&] { rc = run_command(g, "show bgp", json::object(), render_bgp); });
+  show->add_subcommand("routes", "routes announced to each neighbor, with their attributes")
+      ->fallthrough()
+      ->callback([&] { rc = run_command(g, "show routes", json::object(), render_routes); });
   show->add_subcommand("bfd", "BFD sessions: state, discriminators, intervals, flaps")
       ->fallthrough()
       ->callback([&] { rc = run_command(g, "show bfd", json::object(), render_bfd); });

@@ -1,0 +1,396 @@
+#include "agent/bgp_neighbors.h"
+
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "bgp/route_policy.h"
+
+namespace fbf::agent {
+
+namespace {
+
+using bgp::Direction;
+
+bgp::SessionConfig session_config(const NeighborConfig& n, const Config& c, std::uint32_t id) {
+  bgp::SessionConfig s;
+  s.local_as = c.agent.local_as;
+  s.remote_as = n.remote_as;
+  s.bgp_identifier = id;
+  s.hold_time = static_cast<std::uint16_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(n.hold_time).count());
+  s.passive = n.passive;
+  s.families.clear();
+  if (n.offers(AddressFamily::ipv4_unicast)) s.families.push_back(bgp::kIpv4Unicast);
+  if (n.offers(AddressFamily::ipv6_unicast)) s.families.push_back(bgp::kIpv6Unicast);
+  s.connect_retry.initial = std::chrono::duration_cast<bgp::Duration>(n.connect_retry);
+  return s;
+}
+
+bgp::io::Transport transport(const NeighborConfig& n, const Config& c) {
+  return {n.address, n.local_address, n.password, n.multihop, n.ttl_security,
+          n.is_ibgp(c.agent.local_as), bgp::io::kBgpPort};
+}
+
+// Everything that, when changed, needs a new session (the rest — services,
+// BFD — is applied to the running one).
+bool same_session(const NeighborConfig& a, const NeighborConfig& b) {
+  return a.address == b.address && a.remote_as == b.remote_as &&
+         a.local_address == b.local_address && a.password == b.password &&
+         a.multihop == b.multihop && a.ttl_security == b.ttl_security &&
+         a.hold_time == b.hold_time && a.connect_retry == b.connect_retry &&
+         a.passive == b.passive && a.families == b.families && a.next_hop == b.next_hop &&
+         a.next_hop_other == b.next_hop_other;
+}
+
+std::string family_name(bgp::AfiSafi f) {
+  return f == bgp::kIpv4Unicast ? "ipv4-unicast" : f == bgp::kIpv6Unicast ? "ipv6-unicast" : "other";
+}
+
+std::string join_communities(const std::vector<std::uint32_t>& cs) {
+  std::string out;
+  for (auto c : cs) out += (out.empty() ? "" : " ") + format_community(c);
+  return out;
+}
+
+}  // namespace
+
+std::optional<platform::IpAddress> choose_router_id(const Config& config) {
+  if (config.agent.router_id) return config.agent.router_id;
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0) return std::nullopt;
+  std::optional<platform::IpAddress> found;
+  for (ifaddrs* i = list; i != nullptr && !found; i = i->ifa_next) {
+    if (i->ifa_addr == nullptr || i->ifa_addr->sa_family != AF_INET) continue;
+    const auto* sin = reinterpret_cast<const sockaddr_in*>(i->ifa_addr);
+    auto a = platform::IpAddress::from_bytes(
+        std::span(reinterpret_cast<const std::uint8_t*>(&sin->sin_addr), 4));
+    if (a && !a->is_loopback() && !a->is_link_local() && !a->is_unspecified()) found = a;
+  }
+  freeifaddrs(list);
+  return found;
+}
+
+BgpNeighbors::BgpNeighbors(event_base* base, Metrics& metrics)
+    : base_(base),
+      metrics_(metrics),
+      reaper_(std::make_unique<platform::PeriodicTimer>(base, std::chrono::milliseconds(200), [this] {
+        std::erase_if(retiring_, [](const auto& e) { return !e->neighbor->has_connections(); });
+      })) {}
+
+BgpNeighbors::~BgpNeighbors() = default;
+
+std::vector<std::string> BgpNeighbors::apply(const Config& config) {
+  std::vector<std::string> errors;
+  const bool identity_changed = config.agent.local_as != config_.agent.local_as ||
+                                config.agent.router_id != config_.agent.router_id;
+  config_ = config;
+  for (const auto& s : config.services) {
+    if (s.check)
+      spdlog::warn("service {}: health checks are not implemented yet; its prefixes are held "
+                   "withdrawn (fail safe) until they are", s.name);
+  }
+  // Removed or changed neighbors: closed (their NOTIFICATION still flushes).
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    auto wanted = std::find_if(config.neighbors.begin(), config.neighbors.end(),
+                               [&](const NeighborConfig& n) { return n.name == it->first; });
+    const bool gone = wanted == config.neighbors.end();
+    if (gone || identity_changed || !same_session(it->second->config, *wanted)) {
+      spdlog::info("bgp {} {}: {}", it->first, it->second->config.address.to_string(),
+                   gone ? "removed from the configuration" : "settings changed; restarting");
+      it->second->neighbor->stop(
+          gone ? bgp::CeaseSubcode::peer_deconfigured : bgp::CeaseSubcode::other_configuration_change,
+          {});
+      unregister_metrics(*it->second);
+      retiring_.push_back(std::move(it->second));
+      it = entries_.erase(it);
+    } else {
+      it->second->config = *wanted;
+      refresh_routes(*it->second);
+      ++it;
+    }
+  }
+  if (!config.neighbors.empty() && !choose_router_id(config)) {
+    errors.push_back("no router_id configured and no global IPv4 address to use as BGP identifier");
+    spdlog::error("bgp: {}", errors.back());
+    return errors;
+  }
+  for (const auto& n : config.neighbors) {
+    if (!entries_.contains(n.name)) start_neighbor(n, config);
+  }
+  open_listeners(config);
+  return errors;
+}
+
+void BgpNeighbors::start_neighbor(const NeighborConfig& n, const Config& config) {
+  auto e = std::make_unique<Entry>();
+  e->config = n;
+  Entry* raw = e.get();
+  const auto id = choose_router_id(config)->v4_host_order();
+  e->neighbor = std::make_unique<bgp::io::Neighbor>(
+      base_, session_config(n, config, id), transport(n, config), bgp_random_,
+      [this, raw](const bgp::Action& a) { on_action(*raw, a); });
+  register_metrics(*e);
+  entries_[n.name] = std::move(e);
+  spdlog::info("bgp {} {}: AS {} {}{}", n.name, n.address.to_string(), n.remote_as,
+               n.is_ibgp(config.agent.local_as) ? "iBGP" : "eBGP", n.passive ? ", passive" : "");
+  raw->neighbor->start();
+}
+
+std::vector<bgp::Route> BgpNeighbors::routes_for(const Entry& e) const {
+  std::vector<bgp::Route> routes;
+  if (!e.info) return routes;
+  const bool ibgp = e.config.is_ibgp(config_.agent.local_as);
+  bgp::NeighborContext ctx;
+  ctx.local_as = config_.agent.local_as;
+  ctx.ibgp = ibgp;
+  ctx.next_hop = e.config.next_hop;
+  ctx.local_address = e.info->addresses.local;
+  if (e.config.address.is_v4()) ctx.local_ipv6 = e.config.next_hop_other;
+  else ctx.local_ipv4 = e.config.next_hop_other;
+  for (const auto& s : config_.services) {
+    if (s.check) continue;  // held withdrawn until health checks exist (see apply)
+    if (!s.neighbors.empty() &&
+        std::find(s.neighbors.begin(), s.neighbors.end(), e.config.name) == s.neighbors.end())
+      continue;
+    bgp::ServiceAttributes attrs;
+    attrs.med = s.attributes.med;
+    attrs.as_path_prepend = s.attributes.as_path_prepend;
+    attrs.local_pref = s.local_pref;
+    attrs.communities = s.communities;
+    for (const auto& lc : s.large_communities)
+      attrs.large_communities.push_back({lc.global_admin, lc.local1, lc.local2});
+    auto r = bgp::make_routes(s.prefixes, bgp::make_route_attributes(attrs, ctx));
+    routes.insert(routes.end(), r.begin(), r.end());
+  }
+  return routes;
+}
+
+void BgpNeighbors::refresh_routes(Entry& e) {
+  if (!e.info) return;
+  e.rib.set_routes(routes_for(e));
+  e.neighbor->send_updates(e.rib.flush());
+}
+
+void BgpNeighbors::on_action(Entry& e, const bgp::Action& action) {
+  const auto& name = e.config.name;
+  const auto peer = e.config.address.to_string();
+  if (const auto* sc = std::get_if<bgp::StateChanged>(&action)) {
+    e.since = std::chrono::steady_clock::now();
+    const bool bad = sc->from == bgp::State::Established || sc->reason.notification_received;
+    spdlog::log(bad ? spdlog::level::warn : spdlog::level::info, "bgp {} {}: {} -> {}: {}", name,
+                peer, bgp::to_string(sc->from), bgp::to_string(sc->to), sc->reason.text);
+    if (sc->reason.notification_sent || sc->reason.notification_received)
+      e.last_error = sc->reason.text;
+  } else if (const auto* up = std::get_if<bgp::SessionEstablished>(&action)) {
+    e.info = up->info;
+    e.rib.set_routes(routes_for(e));
+    e.rib.session_up(up->info.negotiated);
+    auto updates = e.rib.flush();
+    spdlog::info("bgp {} {}: announcing {} prefix(es) in {} UPDATE(s)", name, peer,
+                 e.rib.sent_count(), updates.size());
+    e.neighbor->send_updates(updates);
+  } else if (const auto* down = std::get_if<bgp::SessionDown>(&action)) {
+    e.info.reset();
+    e.rib.session_down();
+    e.last_error = down->reason.text;
+  } else if (const auto* rr = std::get_if<bgp::RouteRefreshRequested>(&action)) {
+    spdlog::info("bgp {} {}: ROUTE-REFRESH for {}: re-sending", name, peer, family_name(rr->family));
+    e.neighbor->send_updates(e.rib.refresh(rr->family));
+  } else if (const auto* fd = std::get_if<bgp::FamilyDisabled>(&action)) {
+    spdlog::warn("bgp {} {}: {} disabled for this session (RFC 7606): {}", name, peer,
+                 family_name(fd->family), fd->text);
+  } else if (const auto* cr = std::get_if<bgp::CollisionResolved>(&action)) {
+    spdlog::info("bgp {} {}: connection collision, closed the {} connection", name, peer,
+                 bgp::to_string(cr->closed));
+  }
+}
+
+void BgpNeighbors::open_listeners(const Config& config) {
+  // RFC 4271 §8: passive neighbors wait for the router; listen only then.
+  std::map<std::string, std::pair<platform::Family, std::optional<platform::IpAddress>>> wanted;
+  for (const auto& n : config.neighbors) {
+    if (!n.passive) continue;
+    const auto key = n.local_address ? n.local_address->to_string()
+                                     : std::string(n.address.is_v4() ? "0.0.0.0" : "::");
+    wanted[key] = {n.address.family(), n.local_address};
+  }
+  std::erase_if(listeners_, [&](const auto& kv) { return !wanted.contains(kv.first); });
+  for (const auto& [key, where] : wanted) {
+    if (!listeners_.contains(key)) {
+      auto fd = platform::listen_tcp({.family = where.first,
+                                      .bind_address = where.second,
+                                      .bind_port = bgp::io::kBgpPort,
+                                      .ttl = 255});
+      if (!fd) {
+        spdlog::error("bgp: cannot listen on {} port 179: {}", key, fd.error().what);
+        continue;
+      }
+      Listener& l = listeners_[key];
+      l.fd = std::move(*fd);
+      l.watch = std::make_unique<platform::FdWatch>(base_, l.fd.get(), EV_READ,
+                                                    [this, &l](short) { on_accept(l); });
+      spdlog::info("bgp: listening on {} port 179 for passive neighbors", key);
+    }
+    Listener& l = listeners_.at(key);
+    for (const auto& n : config.neighbors) {
+      if (n.address.family() != where.first || n.password.empty()) continue;
+      if (auto ok = platform::set_md5_key(l.fd.get(), n.address, n.password); !ok)
+        spdlog::error("bgp {} {}: {}", n.name, n.address.to_string(), ok.error().what);
+    }
+  }
+}
+
+void BgpNeighbors::on_accept(Listener& l) {
+  for (;;) {
+    auto got = platform::accept_tcp(l.fd.get());
+    if (!got || !*got) return;
+    auto [fd, remote] = std::move(**got);
+    auto it = std::find_if(entries_.begin(), entries_.end(), [&](const auto& kv) {
+      return kv.second->config.address == remote.address;
+    });
+    if (it == entries_.end()) {
+      spdlog::warn("bgp: refused a connection from {}: not a configured neighbor",
+                   remote.address.to_string());
+      continue;  // fd closes
+    }
+    it->second->neighbor->adopt(std::move(fd));
+  }
+}
+
+void BgpNeighbors::shutdown(const std::string& message) {
+  for (auto& [name, e] : entries_) {
+    if (e->info) {
+      // Withdraw explicitly first: the router drops the routes even if it
+      // is slow to act on the NOTIFICATION.
+      e->rib.set_routes({});
+      e->neighbor->send_updates(e->rib.flush());
+    }
+    e->neighbor->stop(bgp::CeaseSubcode::administrative_shutdown, message);
+  }
+}
+
+bool BgpNeighbors::draining() const {
+  for (const auto& [name, e] : entries_)
+    if (e->neighbor->has_connections()) return true;
+  for (const auto& e : retiring_)
+    if (e->neighbor->has_connections()) return true;
+  return false;
+}
+
+void BgpNeighbors::register_metrics(Entry& e) {
+  const Labels l{{"neighbor", e.config.name}, {"peer", e.config.address.to_string()}};
+  const bgp::io::Neighbor* n = e.neighbor.get();
+  const bgp::AdjRibOut* rib = &e.rib;
+  metrics_.gauge_fn("fbf_bgp_session_state",
+                    "BGP state (0 Idle, 1 Connect, 2 Active, 3 OpenSent, 4 OpenConfirm, 5 Established)",
+                    l, [n] { return static_cast<double>(n->session().state()); });
+  auto counter = [&](const char* name, const char* help, Labels labels, auto read) {
+    metrics_.counter_fn(name, help, std::move(labels),
+                        [n, read] { return static_cast<std::uint64_t>(read(n->session().counters())); });
+  };
+  using C = bgp::SessionCounters;
+  counter("fbf_bgp_established_transitions_total", "BGP transitions into Established", l,
+          [](const C& c) { return c.established_transitions; });
+  counter("fbf_bgp_updates_received_total", "BGP UPDATE messages received", l,
+          [](const C& c) { return c.messages_in[2]; });
+  counter("fbf_bgp_updates_sent_total", "BGP UPDATE messages sent", l,
+          [](const C& c) { return c.messages_out[2]; });
+  counter("fbf_bgp_notifications_sent_total", "BGP NOTIFICATIONs sent", l,
+          [](const C& c) { return c.notifications_sent; });
+  counter("fbf_bgp_notifications_received_total", "BGP NOTIFICATIONs received", l,
+          [](const C& c) { return c.notifications_received; });
+  auto fam = [&](const char* f) {
+    Labels x = l;
+    x.emplace_back("family", f);
+    return x;
+  };
+  counter("fbf_bgp_prefixes_received_total", "Prefixes received (counted, not stored)", fam("ipv4"),
+          [](const C& c) { return c.ipv4.announced; });
+  counter("fbf_bgp_prefixes_received_total", "Prefixes received (counted, not stored)", fam("ipv6"),
+          [](const C& c) { return c.ipv6.announced; });
+  metrics_.gauge_fn("fbf_bgp_prefixes_announced", "Prefixes we currently announce", l,
+                    [rib] { return static_cast<double>(rib->sent_count()); });
+}
+
+void BgpNeighbors::unregister_metrics(const Entry& e) {
+  const Labels l{{"neighbor", e.config.name}, {"peer", e.config.address.to_string()}};
+  for (const char* name :
+       {"fbf_bgp_session_state", "fbf_bgp_established_transitions_total",
+        "fbf_bgp_updates_received_total", "fbf_bgp_updates_sent_total",
+        "fbf_bgp_notifications_sent_total", "fbf_bgp_notifications_received_total",
+        "fbf_bgp_prefixes_announced"})
+    metrics_.remove(name, l);
+  for (const char* f : {"ipv4", "ipv6"}) {
+    Labels x = l;
+    x.emplace_back("family", f);
+    metrics_.remove("fbf_bgp_prefixes_received_total", x);
+  }
+}
+
+json BgpNeighbors::show_bgp() const {
+  json out = json::array();
+  const auto now = std::chrono::steady_clock::now();
+  for (const auto& [name, e] : entries_) {
+    const auto& s = e->neighbor->session();
+    const auto& c = s.counters();
+    json j = {{"name", name},
+              {"peer", e->config.address.to_string()},
+              {"remote_as", e->config.remote_as},
+              {"type", e->config.is_ibgp(config_.agent.local_as) ? "iBGP" : "eBGP"},
+              {"state", bgp::to_string(s.state())},
+              {"state_seconds", std::chrono::duration<double>(now - e->since).count()},
+              {"prefixes_sent", e->rib.sent_count()},
+              {"prefixes_received_ipv4", c.ipv4.announced},
+              {"prefixes_received_ipv6", c.ipv6.announced},
+              {"withdrawals_received", c.ipv4.withdrawn + c.ipv6.withdrawn},
+              {"updates_received", c.messages_in[2]},
+              {"updates_sent", c.messages_out[2]},
+              {"established_transitions", c.established_transitions},
+              {"last_error", e->last_error.empty() ? e->neighbor->last_socket_error() : e->last_error}};
+    if (e->info) {
+      j["hold_time"] = e->info->hold_time;
+      j["local_address"] = e->info->addresses.local ? e->info->addresses.local->to_string() : "";
+      j["peer_router_id"] = platform::IpAddress::v4(
+          {static_cast<std::uint8_t>(e->info->peer_bgp_identifier >> 24),
+           static_cast<std::uint8_t>(e->info->peer_bgp_identifier >> 16),
+           static_cast<std::uint8_t>(e->info->peer_bgp_identifier >> 8),
+           static_cast<std::uint8_t>(e->info->peer_bgp_identifier)}).to_string();
+    }
+    out.push_back(std::move(j));
+  }
+  return json{{"neighbors", out}};
+}
+
+json BgpNeighbors::show_routes() const {
+  json out = json::array();
+  for (const auto& [name, e] : entries_) {
+    for (const auto& route : routes_for(*e)) {
+      const auto* sent = e->rib.sent(route.prefix);
+      if (sent == nullptr) continue;
+      std::vector<std::uint32_t> path;
+      for (const auto& seg : sent->as_path) path.insert(path.end(), seg.asns.begin(), seg.asns.end());
+      json j = {{"prefix", route.prefix.to_string()}, {"neighbor", name},
+                {"as_path", path}, {"communities", join_communities(sent->communities)}};
+      const auto& nh = route.prefix.family() == platform::Family::v4 ? sent->next_hop : sent->next_hop_v6;
+      j["next_hop"] = nh ? nh->to_string() : "";
+      if (sent->med) j["med"] = *sent->med;
+      if (sent->local_pref) j["local_pref"] = *sent->local_pref;
+      json large = json::array();
+      for (const auto& lc : sent->large_communities)
+        large.push_back(fmt::format("{}:{}:{}", lc.global_admin, lc.local1, lc.local2));
+      j["large_communities"] = large;
+      out.push_back(std::move(j));
+    }
+  }
+  return json{{"routes", out}};
+}
+
+void BgpNeighbors::register_commands(CommandTable& commands) {
+  commands.add("show bgp", [this](const json&) -> CommandResult { return show_bgp(); });
+  commands.add("show routes", [this](const json&) -> CommandResult { return show_routes(); });
+}
+
+}  // namespace fbf::agent

@@ -1,0 +1,88 @@
+#pragma once
+// The agent's side of BGP: one bgp::io::Neighbor per [[neighbor]], each with
+// an Adj-RIB-Out holding the service prefixes it should announce (attributes
+// per shared/spec/CONFIG.md via bgp/route_policy), a listener for passive
+// neighbors, logs, metrics, `show bgp` and `show routes`.
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/config.h"
+#include "agent/control_protocol.h"
+#include "agent/metrics.h"
+#include "agent/os_random.h"
+#include "bgp/adj_rib_out.h"
+#include "bgp/io/neighbor.h"
+#include "bgp/random.h"
+#include "platform/event.h"
+
+namespace fbf::agent {
+
+// RFC 4271 §4.2 BGP Identifier: [agent] router_id, or the first global IPv4
+// address of the host (CONFIG.md default).
+std::optional<platform::IpAddress> choose_router_id(const Config& config);
+
+class BgpNeighbors {
+ public:
+  BgpNeighbors(event_base* base, Metrics& metrics);
+  ~BgpNeighbors();
+
+  // Start or reconcile with `config`: unchanged neighbors keep their session,
+  // changed ones are restarted, removed ones closed (Cease/Administrative
+  // Shutdown, or Peer De-configured). Returns errors (e.g. no router id).
+  std::vector<std::string> apply(const Config& config);
+  // SIGTERM: withdraw everything, then Cease/Administrative Shutdown with the
+  // RFC 9003 `message`. The NOTIFICATIONs are flushed by the loop.
+  void shutdown(const std::string& message);
+  // True while any connection still has bytes to flush.
+  bool draining() const;
+
+  void register_commands(CommandTable& commands);
+  json show_bgp() const;
+  json show_routes() const;
+
+ private:
+  struct Entry {
+    NeighborConfig config;
+    std::unique_ptr<bgp::io::Neighbor> neighbor;
+    bgp::AdjRibOut rib;
+    std::optional<bgp::SessionInfo> info;
+    std::chrono::steady_clock::time_point since = std::chrono::steady_clock::now();
+    std::string last_error;
+  };
+  struct Listener {
+    platform::UniqueFd fd;
+    std::unique_ptr<platform::FdWatch> watch;
+  };
+
+  void start_neighbor(const NeighborConfig& n, const Config& config);
+  void on_action(Entry& e, const bgp::Action& action);
+  std::vector<bgp::Route> routes_for(const Entry& e) const;
+  void refresh_routes(Entry& e);
+  void open_listeners(const Config& config);
+  void on_accept(Listener& l);
+  void register_metrics(Entry& e);
+  void unregister_metrics(const Entry& e);
+
+  event_base* base_;
+  Metrics& metrics_;
+  OsRandom random_;
+  class RandomAdapter : public bgp::Random {
+   public:
+    explicit RandomAdapter(OsRandom& r) : r_(r) {}
+    std::uint32_t next_u32() override { return r_.next_u32(); }
+
+   private:
+    OsRandom& r_;
+  } bgp_random_{random_};
+  std::map<std::string, std::unique_ptr<Entry>> entries_;
+  std::vector<std::unique_ptr<Entry>> retiring_;  // closed on reload, flushing
+  std::map<std::string, Listener> listeners_;
+  Config config_;
+  std::unique_ptr<platform::PeriodicTimer> reaper_;
+};
+
+}  // namespace fbf::agent
