@@ -70,20 +70,9 @@ Actions Session::stop(TimePoint now, CeaseSubcode subcode, std::string_view mess
   // ManualStop (Event 2) in every state: NOTIFICATION Cease where a
   // connection is open, drop it, stop the timers, ConnectRetryCounter = 0.
   Notification cease = cease_notification(subcode, message);
-  FsmContext ctx = context();
   Reason reason{.event = Event::ManualStop, .text = "manual stop"};
-  std::optional<Duration> uptime;
-  for (Direction d : {Direction::outbound, Direction::inbound}) {
-    auto& c = slot(d);
-    if (!c) continue;
-    bool up = c->state() == State::Established;
-    if (up && c->established_at()) {
-      uptime = std::chrono::duration_cast<Duration>(now - *c->established_at());
-    }
-    c->close(ctx, Event::ManualStop, cease, "manual stop", out);
-    if (up || !reason.notification_sent) reason = c->close_reason();
-    c.reset();
-  }
+  std::optional<Duration> uptime =
+      close_connections(now, Event::ManualStop, cease, "manual stop", reason, out);
   abort_connecting(out);
   timers_.cancel(TimerKind::ConnectRetry, out);
   timers_.cancel(TimerKind::IdleHold, out);
@@ -100,6 +89,29 @@ Actions Session::stop(TimePoint now, CeaseSubcode subcode, std::string_view mess
   return out;
 }
 
+std::optional<Duration> Session::close_connections(TimePoint now, Event event,
+                                                   const Notification& cease,
+                                                   const char* text, Reason& reason,
+                                                   Actions& out) {
+  // Closes every open connection with `cease`; `reason` becomes the one of
+  // the Established connection (or the first that sent a NOTIFICATION).
+  // Returns how long the session had been Established, if it was.
+  FsmContext ctx = context();
+  std::optional<Duration> uptime;
+  for (Direction d : {Direction::outbound, Direction::inbound}) {
+    auto& c = slot(d);
+    if (!c) continue;
+    const bool up = c->state() == State::Established;
+    if (up && c->established_at()) {
+      uptime = std::chrono::duration_cast<Duration>(now - *c->established_at());
+    }
+    c->close(ctx, event, cease, text, out);
+    if (up || !reason.notification_sent) reason = c->close_reason();
+    c.reset();
+  }
+  return uptime;
+}
+
 Actions Session::reset(TimePoint now, CeaseSubcode subcode, std::string_view message) {
   Actions out;
   if (!started_ || !any_connection()) return out;
@@ -107,20 +119,9 @@ Actions Session::reset(TimePoint now, CeaseSubcode subcode, std::string_view mes
   // NOTIFICATION Cease, drop, ConnectRetryCounter + 1, Idle — and, being
   // automatic, an AutomaticStart after the backoff.
   Notification cease = cease_notification(subcode, message);
-  FsmContext ctx = context();
   Reason reason;
-  std::optional<Duration> uptime;
-  for (Direction d : {Direction::outbound, Direction::inbound}) {
-    auto& c = slot(d);
-    if (!c) continue;
-    bool up = c->state() == State::Established;
-    if (up && c->established_at()) {
-      uptime = std::chrono::duration_cast<Duration>(now - *c->established_at());
-    }
-    c->close(ctx, Event::AutomaticStop, cease, "automatic stop", out);
-    if (up || !reason.notification_sent) reason = c->close_reason();
-    c.reset();
-  }
+  std::optional<Duration> uptime =
+      close_connections(now, Event::AutomaticStop, cease, "automatic stop", reason, out);
   if (uptime) {
     established_.reset();
     counters_.established_since.reset();

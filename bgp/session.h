@@ -101,6 +101,8 @@ class Session {
   void connect(TimePoint now, Actions& out);
   void automatic_start(TimePoint now, Actions& out);
   void abort_connecting(Actions& out);
+  std::optional<Duration> close_connections(TimePoint now, Event event, const Notification& cease,
+                                            const char* text, Reason& reason, Actions& out);
   void after_step(TimePoint now, Direction d, Fsm::Step step, Actions& out);
   void open_received(TimePoint now, Direction d, Actions& out);
   void now_established(TimePoint now, Direction d, Actions& out);

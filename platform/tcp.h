@@ -45,5 +45,6 @@ std::expected<void, TcpError> set_md5_key(int fd, const IpAddress& peer, const s
 std::expected<void, TcpError> set_ttl(int fd, Family family, int ttl, int min_ttl);
 
 std::expected<Endpoint, TcpError> tcp_local_endpoint(int fd);
+std::expected<Endpoint, TcpError> tcp_peer_endpoint(int fd);
 
 }  // namespace fbf::platform

@@ -1,7 +1,6 @@
 #include "bgp/io/neighbor.h"
 
 #include <event2/buffer.h>
-#include <sys/socket.h>
 
 #include <cstring>
 
@@ -75,19 +74,7 @@ bool Neighbor::has_connections() const {
 ConnectionInfo Neighbor::info_of(int fd) {
   ConnectionInfo info;
   if (auto local = platform::tcp_local_endpoint(fd)) info.local = local->address;
-  sockaddr_storage ss;
-  socklen_t len = sizeof ss;
-  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) == 0) {
-    if (ss.ss_family == AF_INET) {
-      const auto* sin = reinterpret_cast<const sockaddr_in*>(&ss);
-      info.remote = platform::IpAddress::from_bytes(
-          std::span(reinterpret_cast<const std::uint8_t*>(&sin->sin_addr), 4));
-    } else if (ss.ss_family == AF_INET6) {
-      const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&ss);
-      info.remote = platform::IpAddress::from_bytes(
-          std::span(reinterpret_cast<const std::uint8_t*>(&sin6->sin6_addr), 16));
-    }
-  }
+  if (auto remote = platform::tcp_peer_endpoint(fd)) info.remote = remote->address;
   return info;
 }
 

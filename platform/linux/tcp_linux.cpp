@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "platform/linux/sockaddr.h"
 #include "platform/tcp.h"
 
 namespace fbf::platform {
@@ -17,37 +18,7 @@ namespace {
 TcpError error(const std::string& what) { return {errno, what + ": " + std::strerror(errno)}; }
 
 socklen_t fill(const IpAddress& a, std::uint16_t port, sockaddr_storage& ss) {
-  std::memset(&ss, 0, sizeof ss);
-  if (a.is_v4()) {
-    auto* sin = reinterpret_cast<sockaddr_in*>(&ss);
-    sin->sin_family = AF_INET;
-    sin->sin_port = htons(port);
-    std::memcpy(&sin->sin_addr, a.bytes().data(), 4);
-    return sizeof *sin;
-  }
-  auto* sin6 = reinterpret_cast<sockaddr_in6*>(&ss);
-  sin6->sin6_family = AF_INET6;
-  sin6->sin6_port = htons(port);
-  std::memcpy(&sin6->sin6_addr, a.bytes().data(), 16);
-  return sizeof *sin6;
-}
-
-Endpoint endpoint_of(const sockaddr_storage& ss) {
-  Endpoint ep;
-  if (ss.ss_family == AF_INET) {
-    const auto* sin = reinterpret_cast<const sockaddr_in*>(&ss);
-    ep.address = *IpAddress::from_bytes(std::span(reinterpret_cast<const std::uint8_t*>(&sin->sin_addr), 4));
-    ep.port = ntohs(sin->sin_port);
-  } else {
-    const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&ss);
-    const auto* b = reinterpret_cast<const std::uint8_t*>(&sin6->sin6_addr);
-    static constexpr std::uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    ep.address = std::memcmp(b, kMapped, 12) == 0 ? *IpAddress::from_bytes(std::span(b + 12, 4))
-                                                  : *IpAddress::from_bytes(std::span(b, 16));
-    ep.port = ntohs(sin6->sin6_port);
-    ep.scope_id = sin6->sin6_scope_id;
-  }
-  return ep;
+  return linux_detail::to_sockaddr(Endpoint{a, port, 0}, ss);
 }
 
 bool set_int(int fd, int level, int name, int value) {
@@ -145,7 +116,15 @@ std::expected<std::optional<std::pair<UniqueFd, Endpoint>>, TcpError> accept_tcp
       return std::nullopt;
     return std::unexpected(error("accept"));
   }
-  return std::make_pair(UniqueFd(fd), endpoint_of(ss));
+  return std::make_pair(UniqueFd(fd), linux_detail::from_sockaddr(ss));
+}
+
+std::expected<Endpoint, TcpError> tcp_peer_endpoint(int fd) {
+  sockaddr_storage ss;
+  socklen_t len = sizeof ss;
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0)
+    return std::unexpected(error("getpeername"));
+  return linux_detail::from_sockaddr(ss);
 }
 
 std::expected<Endpoint, TcpError> tcp_local_endpoint(int fd) {
@@ -153,7 +132,7 @@ std::expected<Endpoint, TcpError> tcp_local_endpoint(int fd) {
   socklen_t len = sizeof ss;
   if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0)
     return std::unexpected(error("getsockname"));
-  return endpoint_of(ss);
+  return linux_detail::from_sockaddr(ss);
 }
 
 }  // namespace fbf::platform
