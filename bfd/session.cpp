@@ -147,9 +147,15 @@ Actions Session::on_packet(TimePoint now, const ControlPacket& p, const RxMeta& 
 
 Actions Session::on_timer(TimePoint now, TimerKind kind) {
   Actions out;
+  // The adapter holds one timer per kind and re-arming replaces it, so an
+  // expiry with nothing armed is stale, and one before the armed time is
+  // early (event loops arm relative to a cached clock): re-arm, never drop —
+  // a dropped early expiry would stop transmission or detection for good.
   if (kind == TimerKind::Transmit) {
-    if (!tx_armed_at_ || now < *tx_armed_at_) {
-      return out;  // stale or early expiry
+    if (!tx_armed_at_) return out;  // stale
+    if (now < *tx_armed_at_) {
+      out.push(ArmTimer{TimerKind::Transmit, *tx_armed_at_});
+      return out;
     }
     tx_armed_at_.reset();
     if (periodic_transmission()) {  // else retime() leaves it unarmed
@@ -158,7 +164,9 @@ Actions Session::on_timer(TimePoint now, TimerKind kind) {
     retime(now, out);
     return out;
   }
-  if (!detect_armed_at_ || now < *detect_armed_at_) {
+  if (!detect_armed_at_) return out;  // stale
+  if (now < *detect_armed_at_) {
+    out.push(ArmTimer{TimerKind::Detect, *detect_armed_at_});
     return out;
   }
   detect_armed_at_.reset();

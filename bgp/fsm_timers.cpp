@@ -23,7 +23,7 @@ void Fsm::arm_keepalive(const FsmContext& ctx, TimePoint from, Actions& out) {
 }
 
 bool Fsm::on_timer(const FsmContext& ctx, TimePoint now, TimerKind kind, Actions& out) {
-  if (state_ == State::Idle || !ctx.timers.expire(kind, now)) return false;
+  if (state_ == State::Idle || !ctx.timers.expire(kind, now, out)) return false;
   if (kind == hold_timer(direction_)) {
     if (state_ != State::OpenSent && hold_time_ == 0) return false;
     Duration hold = state_ == State::OpenSent ? ctx.config.open_hold_time

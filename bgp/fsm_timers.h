@@ -25,10 +25,17 @@ class TimerSet {
   bool armed(TimerKind kind) const { return at_[index(kind)].has_value(); }
   std::optional<TimePoint> deadline(TimerKind kind) const { return at_[index(kind)]; }
   // The adapter delivered an expiry: true (and disarmed) when this timer is
-  // armed and due; false for a cancelled one or an early delivery.
-  bool expire(TimerKind kind, TimePoint now) {
+  // armed and due; false for a cancelled one (stale) or an early delivery.
+  // Event loops arm against a cached clock and may deliver slightly early;
+  // an early delivery is re-armed, never dropped, or the timer would be lost
+  // (no more KEEPALIVEs, no more connect retries).
+  bool expire(TimerKind kind, TimePoint now, Actions& out) {
     auto& at = at_[index(kind)];
-    if (!at || now < *at) return false;
+    if (!at) return false;
+    if (now < *at) {
+      out.push(ArmTimer{kind, *at});
+      return false;
+    }
     at.reset();
     return true;
   }

@@ -221,7 +221,7 @@ Actions Session::on_timer(TimePoint now, TimerKind kind) {
   Actions out;
   switch (kind) {
     case TimerKind::ConnectRetry:
-      if (!timers_.expire(kind, now) || !started_ || any_connection() || config_.passive) break;
+      if (!timers_.expire(kind, now, out) || !started_ || any_connection() || config_.passive) break;
       // ConnectRetryTimer_Expires (Event 9): in Connect drop the attempt and
       // try again, in Active initiate one; restart the timer; Connect.
       if (connecting_) {
@@ -235,7 +235,7 @@ Actions Session::on_timer(TimePoint now, TimerKind kind) {
              out);
       break;
     case TimerKind::IdleHold:
-      if (!timers_.expire(kind, now) || !started_ || base_ != State::Idle) break;
+      if (!timers_.expire(kind, now, out) || !started_ || base_ != State::Idle) break;
       // IdleHoldTimer_Expires (Event 13): the damping is over; AutomaticStart.
       if (config_.passive) {
         base_ = State::Active;
@@ -250,7 +250,7 @@ Actions Session::on_timer(TimePoint now, TimerKind kind) {
       bool outbound = kind == TimerKind::HoldOutbound || kind == TimerKind::KeepaliveOutbound;
       Direction d = outbound ? Direction::outbound : Direction::inbound;
       if (!slot(d)) {
-        timers_.expire(kind, now);  // stale
+        timers_.cancel(kind, out);  // its connection is gone
       } else if (slot(d)->on_timer(context(), now, kind, out)) {
         connection_closed(now, d, out);
       }

@@ -305,3 +305,42 @@ TEST(SessionEvents, IgnoredBeforeStart) {
 
 }  // namespace
 }  // namespace fbf::bfd
+
+namespace fbf::bfd {
+namespace {
+
+using namespace test;
+
+// Event loops arm timers against a cached clock, so an expiry may be
+// delivered slightly before the time the session asked for. Found in the lab:
+// treating that as stale left the session without a detection timer, and a
+// dead peer was never declared Down. An early expiry must re-arm.
+TEST(SessionTimers, EarlyDetectExpiryReArmsForTheArmedTime) {
+  FixedRandom random;
+  Session s(fast_config(), random);
+  const TimePoint last_rx = bring_up(s, kT0);
+  const TimePoint deadline = last_rx + 300ms;
+  auto a = s.on_timer(deadline - 1us, TimerKind::Detect);  // armed now exactly at deadline
+  ASSERT_EQ(armed(a, TimerKind::Detect), deadline);
+  a = s.on_timer(deadline - 1us, TimerKind::Detect);  // the loop fires early again
+  EXPECT_EQ(armed(a, TimerKind::Detect), deadline);
+  EXPECT_EQ(s.variables().SessionState, State::Up);
+  auto change = first_of<StateChanged>(s.on_timer(deadline, TimerKind::Detect));
+  ASSERT_TRUE(change);
+  EXPECT_EQ(change->diag, Diag::ControlDetectionTimeExpired);
+}
+
+TEST(SessionTimers, EarlyTransmitExpiryReArmsForTheArmedTime) {
+  FixedRandom random;
+  Session s(fast_config(), random);
+  auto started = s.start(kT0);
+  auto at = armed(started, TimerKind::Transmit);
+  ASSERT_TRUE(at);
+  auto a = s.on_timer(*at - 1us, TimerKind::Transmit);
+  EXPECT_FALSE(first_of<Transmit>(a));
+  EXPECT_EQ(armed(a, TimerKind::Transmit), *at);
+  EXPECT_TRUE(first_of<Transmit>(s.on_timer(*at, TimerKind::Transmit)));
+}
+
+}  // namespace
+}  // namespace fbf::bfd

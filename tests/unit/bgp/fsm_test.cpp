@@ -214,8 +214,9 @@ TEST(Fsm, OpenSentHoldTimerOfFourMinutes) {
   TimePoint at = *armed(h.last, TimerKind::HoldOutbound);
   EXPECT_EQ(at, h.now + 240s);
   h.advance(239s);
-  h.timer(TimerKind::HoldOutbound);  // early: ignored
-  EXPECT_TRUE(h.last.empty());
+  h.timer(TimerKind::HoldOutbound);  // early: nothing happens but re-arming
+  EXPECT_TRUE(sent(h.last, D::outbound).empty());
+  EXPECT_EQ(armed(h.last, TimerKind::HoldOutbound), at);
   h.advance_to(at);
   h.timer(TimerKind::HoldOutbound);
   auto n = sent_notification(h.last, D::outbound);
@@ -360,6 +361,30 @@ TEST(Fsm, StartIsIgnoredOnceStarted) {
   Harness h;
   h.start();
   EXPECT_TRUE(h.session.start(h.now).empty());
+}
+
+}  // namespace
+}  // namespace fbf::bgp
+
+namespace fbf::bgp {
+namespace {
+
+// Event loops arm against a cached clock and may deliver an expiry slightly
+// before the armed time. Dropping it would lose the timer: no more
+// KEEPALIVEs, and the router's hold timer would expire (found in review
+// after the same defect showed up in the BFD core in the lab).
+TEST(FsmTimers, EarlyKeepaliveExpiryReArmsForTheArmedTime) {
+  Harness h;
+  h.establish();
+  const TimePoint due = *h.session.timer_deadline(TimerKind::KeepaliveOutbound);
+  h.advance_to(due - std::chrono::microseconds(1));
+  h.timer(TimerKind::KeepaliveOutbound);
+  EXPECT_TRUE(sent(h.last, Direction::outbound).empty());
+  EXPECT_EQ(armed(h.last, TimerKind::KeepaliveOutbound), due);
+  h.advance_to(due);
+  h.timer(TimerKind::KeepaliveOutbound);
+  EXPECT_EQ(sent_types(h.last, Direction::outbound),
+            std::vector<MessageType>{MessageType::keepalive});
 }
 
 }  // namespace
