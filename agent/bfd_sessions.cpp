@@ -197,7 +197,7 @@ void BfdSessions::on_state_changed(const bfd::io::StateEvent& e) {
               bfd::to_string(e.change.from), bfd::to_string(e.change.to),
               bfd::to_string(e.change.diag),
               e.change.remote_admin_down ? " (peer AdminDown, not a failure)" : "");
-  for (const auto& l : listeners_) l(e.spec.name, e.change);
+  for (const auto& l : listeners_) l(e.spec, e.change);
 }
 
 void BfdSessions::register_metrics(SessionId id, const SessionSpec& spec) {
@@ -312,6 +312,17 @@ json BfdSessions::show() const {
     sessions.push_back(std::move(j));
   }
   return json{{"sessions", sessions}, {"errors", errors_}};
+}
+
+std::optional<bfd::State> BfdSessions::state_of(const platform::IpAddress& peer,
+                                                bool multihop) const {
+  const auto& engine = service_->engine();
+  for (SessionId id : engine.ids()) {
+    const auto& key = engine.spec(id)->key;
+    if (key.peer == peer && key.multihop == multihop)
+      return engine.find(id)->variables().SessionState;
+  }
+  return std::nullopt;
 }
 
 void BfdSessions::register_commands(CommandTable& commands) {

@@ -25,8 +25,8 @@ std::expected<std::vector<bfd::SessionSpec>, std::vector<std::string>> bfd_specs
 
 class BfdSessions {
  public:
-  // Who cares about a session's state (the BGP coupling): by session name.
-  using Listener = std::function<void(const std::string& name, const bfd::StateChanged&)>;
+  // Who cares about a session's state (the BGP coupling).
+  using Listener = std::function<void(const bfd::SessionSpec&, const bfd::StateChanged&)>;
 
   BfdSessions(event_base* base, Metrics& metrics);
   ~BfdSessions();
@@ -40,6 +40,8 @@ class BfdSessions {
   void on_state(Listener listener) { listeners_.push_back(std::move(listener)); }
   void register_commands(CommandTable& commands);
   json show() const;
+  // State of the session to `peer` (multihop or not); nullopt if none.
+  std::optional<bfd::State> state_of(const platform::IpAddress& peer, bool multihop) const;
   const bfd::io::Service& service() const { return *service_; }
 
  private:

@@ -136,7 +136,38 @@ void BgpNeighbors::start_neighbor(const NeighborConfig& n, const Config& config)
   entries_[n.name] = std::move(e);
   spdlog::info("bgp {} {}: AS {} {}{}", n.name, n.address.to_string(), n.remote_as,
                n.is_ibgp(config.agent.local_as) ? "iBGP" : "eBGP", n.passive ? ", passive" : "");
+  if (n.bfd_strict && !(bfd_query_ && bfd_query_(n) == bfd::State::Up)) {
+    // draft-ietf-idr-bgp-bfd-strict-mode: no BGP session before BFD is Up.
+    raw->held_for_bfd = true;
+    spdlog::info("bgp {} {}: bfd_strict: waiting for BFD Up before connecting", n.name,
+                 n.address.to_string());
+    return;
+  }
   raw->neighbor->start();
+}
+
+void BgpNeighbors::on_bfd(const bfd::SessionSpec& spec, const bfd::StateChanged& change) {
+  for (auto& [name, e] : entries_) {
+    const auto& n = e->config;
+    if (!n.bfd || n.name != spec.name || n.address != spec.key.peer ||
+        n.bfd_multihop() != spec.key.multihop)
+      continue;
+    if (change.to == bfd::State::Up && e->held_for_bfd) {
+      e->held_for_bfd = false;
+      spdlog::info("bgp {} {}: BFD Up: starting the session (bfd_strict)", name,
+                   n.address.to_string());
+      e->neighbor->start();
+    } else if (change.is_failure()) {
+      spdlog::warn("bgp {} {}: BFD Down ({}): closing with Cease/BFD Down", name,
+                   n.address.to_string(), bfd::to_string(change.diag));
+      if (n.bfd_strict) {
+        e->neighbor->stop(bgp::CeaseSubcode::bfd_down, {});
+        e->held_for_bfd = true;
+      } else {
+        e->neighbor->reset(bgp::CeaseSubcode::bfd_down, {});
+      }
+    }
+  }
 }
 
 std::vector<bgp::Route> BgpNeighbors::routes_for(const Entry& e) const {
@@ -349,7 +380,13 @@ json BgpNeighbors::show_bgp() const {
               {"updates_received", c.messages_in[2]},
               {"updates_sent", c.messages_out[2]},
               {"established_transitions", c.established_transitions},
-              {"last_error", e->last_error.empty() ? e->neighbor->last_socket_error() : e->last_error}};
+              {"last_error", e->last_error.empty() ? e->neighbor->last_socket_error() : e->last_error},
+              {"bfd_strict", e->config.bfd_strict},
+              {"held_for_bfd", e->held_for_bfd}};
+    if (e->config.bfd && bfd_query_) {
+      auto st = bfd_query_(e->config);
+      j["bfd"] = st ? std::string(bfd::to_string(*st)) : "none";
+    }
     if (e->info) {
       j["hold_time"] = e->info->hold_time;
       j["local_address"] = e->info->addresses.local ? e->info->addresses.local->to_string() : "";

@@ -14,6 +14,7 @@
 #include "agent/control_protocol.h"
 #include "agent/metrics.h"
 #include "agent/os_random.h"
+#include "bfd/engine.h"
 #include "bgp/adj_rib_out.h"
 #include "bgp/io/neighbor.h"
 #include "bgp/random.h"
@@ -40,6 +41,15 @@ class BgpNeighbors {
   // True while any connection still has bytes to flush.
   bool draining() const;
 
+  // RFC 5882 §4.2 / RFC 9384: a BFD session to a neighbor went Down (a
+  // failure, not the peer's AdminDown) -> close BGP with Cease/BFD Down and
+  // reconnect with backoff; with bfd_strict, hold BGP until BFD is Up again.
+  void on_bfd(const bfd::SessionSpec& spec, const bfd::StateChanged& change);
+  // How BgpNeighbors learns a neighbor's current BFD state (bfd_strict at
+  // start and on reload).
+  using BfdQuery = std::function<std::optional<bfd::State>(const NeighborConfig&)>;
+  void set_bfd_query(BfdQuery query) { bfd_query_ = std::move(query); }
+
   void register_commands(CommandTable& commands);
   json show_bgp() const;
   json show_routes() const;
@@ -52,6 +62,7 @@ class BgpNeighbors {
     std::optional<bgp::SessionInfo> info;
     std::chrono::steady_clock::time_point since = std::chrono::steady_clock::now();
     std::string last_error;
+    bool held_for_bfd = false;  // bfd_strict: not started until BFD is Up
   };
   struct Listener {
     platform::UniqueFd fd;
@@ -82,6 +93,7 @@ class BgpNeighbors {
   std::vector<std::unique_ptr<Entry>> retiring_;  // closed on reload, flushing
   std::map<std::string, Listener> listeners_;
   Config config_;
+  BfdQuery bfd_query_;
   std::unique_ptr<platform::PeriodicTimer> reaper_;
 };
 

@@ -111,7 +111,7 @@ std::string render_bfd(const nlohmann::json& bfd) {
 }
 
 std::string render_bgp(const nlohmann::json& bgp) {
-  Table t({"NAME", "PEER", "AS", "TYPE", "STATE", "FOR", "SENT", "RCVD v4/v6", "LAST ERROR"});
+  Table t({"NAME", "PEER", "AS", "TYPE", "STATE", "FOR", "BFD", "SENT", "RCVD v4/v6", "LAST ERROR"});
   const auto neighbors = bgp.value("neighbors", nlohmann::json::array());
   for (const auto& n : neighbors) {
     t.add_row({text(n, "name"), text(n, "peer"), text(n, "remote_as"), text(n, "type"),
@@ -119,6 +119,8 @@ std::string render_bgp(const nlohmann::json& bgp) {
                n.contains("state_seconds") && n["state_seconds"].is_number()
                    ? format_duration_seconds(n["state_seconds"].get<double>())
                    : "-",
+               n.contains("bfd") ? text(n, "bfd") + (n.value("held_for_bfd", false) ? " (held)" : "")
+                                 : "-",
                text(n, "prefixes_sent"),
                text(n, "prefixes_received_ipv4") + "/" + text(n, "prefixes_received_ipv6"),
                n.value("last_error", std::string()).empty() ? "-" : text(n, "last_error")});

@@ -43,6 +43,13 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::start(Config config,
   (void)daemon->bfd_->apply(daemon->config_);
   daemon->bgp_ = std::make_unique<BgpNeighbors>(daemon->base_.get(), daemon->metrics_);
   daemon->bgp_->register_commands(daemon->commands_);
+  BfdSessions* bfd = daemon->bfd_.get();
+  BgpNeighbors* bgp = daemon->bgp_.get();
+  daemon->bgp_->set_bfd_query([bfd](const NeighborConfig& n) {
+    return bfd->state_of(n.address, n.bfd_multihop());
+  });
+  daemon->bfd_->on_state(
+      [bgp](const bfd::SessionSpec& spec, const bfd::StateChanged& c) { bgp->on_bfd(spec, c); });
   (void)daemon->bgp_->apply(daemon->config_);
 
   event_base* base = daemon->base_.get();

@@ -1,0 +1,102 @@
+"""BFD <-> BGP coupling against BIRD 2 (RFC 5882 §4.2, RFC 9384): a BFD
+failure closes BGP with Cease/BFD Down and withdraws at once; bfd_strict holds
+BGP until BFD is Up."""
+import time
+
+from fbflab import Bird, Fbfd
+from fbflab.peers.base import Bfd, Neighbor
+from fbflab.util import wait_until
+
+PREFIX = "203.0.113.10/32"
+BFD_FAST = Bfd(min_tx=100, min_rx=100, multiplier=3)
+
+
+def drop_bfd(node):
+    node.run(["nft", "add table inet fbfbfd; "
+                     "add chain inet fbfbfd c { type filter hook input priority 0; }; "
+                     "add rule inet fbfbfd c udp dport 3784 drop"])
+
+
+def allow_bfd(node):
+    node.run(["nft", "delete table inet fbfbfd"])
+
+
+def build_lab(lab, strict):
+    r, h = lab.add_node("r"), lab.add_node("h")
+    link = lab.add_link(r, h)
+    bird = Bird(r, asn=65000, router_id=link.ip_a(),
+                neighbors=[Neighbor(link.ip_b(), 65001, bfd=BFD_FAST)])
+    agent = Fbfd(h, local_as=65001, router_id=link.ip_b(),
+                 neighbors=[{"name": "router", "address": link.ip_a(), "remote_as": 65000,
+                             "hold_time": "9s", "connect_retry": "1s", "bfd_strict": strict,
+                             "bfd": {"min_tx": "100ms", "min_rx": "100ms", "multiplier": 3}}],
+                 services=[{"name": "web", "prefixes": [PREFIX]}])
+    return link, h, bird, agent
+
+
+def neighbor(agent):
+    return agent.fbfctl("show", "bgp")["neighbors"][0]
+
+
+def wait_bfd_fast(agent):
+    # Right after Up the router still advertises its 1 s slow rate until its
+    # Poll Sequence ends, so detection is 3 s (RFC 5880 §6.8.3/§6.8.4); wait
+    # for the negotiated 100 ms x 3.
+    wait_until(lambda: agent.fbfctl("show", "bfd")["sessions"][0]["detection_time_ms"] == 300,
+               10, "BFD Up at 100 ms x 3")
+
+
+def test_bfd_failure_closes_bgp_with_cease_bfd_down_and_recovers(lab, need):
+    need("bird", "fbfd")
+    link, host, bird, agent = build_lab(lab, strict=False)
+    bird.start()
+    agent.start()
+    bird.wait_route(PREFIX, timeout=20)
+    wait_bfd_fast(agent)
+
+    drop_bfd(host)
+    t0 = time.monotonic()
+    wait_until(lambda: "Cease/BFD Down (6/10)" in neighbor(agent)["last_error"], 3,
+               "fbfd to close BGP with Cease/BFD Down")
+    bird.wait_no_route(PREFIX, timeout=3)
+    gone = time.monotonic() - t0
+    print(f"route gone at the router {gone * 1000:.0f} ms after BFD packets were dropped "
+          f"(detection time 300 ms)")
+    assert gone < 1.0
+    assert neighbor(agent)["bfd"] == "Down"
+
+    allow_bfd(host)
+    bird.wait_route(PREFIX, timeout=30)
+    wait_until(lambda: neighbor(agent)["bfd"] == "Up", 10, "BFD Up again")
+    n = neighbor(agent)
+    assert n["state"] == "Established"
+    assert n["established_transitions"] == 2
+
+
+def test_bfd_strict_holds_bgp_until_bfd_is_up(lab, need):
+    need("bird", "fbfd")
+    link, host, bird, agent = build_lab(lab, strict=True)
+    drop_bfd(host)  # BFD cannot come up yet
+    bird.start()
+    agent.start()
+    # fbfd is not passive and does not connect while held: the router cannot
+    # bring the session up during several of its connect retries.
+    deadline = time.monotonic() + 4
+    while time.monotonic() < deadline:
+        n = neighbor(agent)
+        assert n["held_for_bfd"] and n["state"] == "Idle", n
+        assert bird.bgp_sessions()[link.ip_b()]["state"] != "Established"
+        time.sleep(0.2)
+    assert neighbor(agent)["established_transitions"] == 0
+
+    allow_bfd(host)
+    bird.wait_route(PREFIX, timeout=30)
+    n = neighbor(agent)
+    assert n["state"] == "Established" and not n["held_for_bfd"] and n["bfd"] == "Up"
+    wait_bfd_fast(agent)
+
+    # BFD fails again: strict mode closes BGP and holds it once more.
+    drop_bfd(host)
+    wait_until(lambda: neighbor(agent)["held_for_bfd"], 3, "BGP held again after BFD Down")
+    bird.wait_no_route(PREFIX, timeout=3)
+    assert "Cease/BFD Down (6/10)" in neighbor(agent)["last_error"]
