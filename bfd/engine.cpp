@@ -41,6 +41,13 @@ std::expected<SessionId, std::string> Engine::add(const SessionSpec& spec) {
   return id;
 }
 
+Actions Engine::set_timers(SessionId id, TimePoint now, const TimerSettings& timers) {
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return {};
+  it->second.spec.timers = timers;
+  return it->second.session->set_timers(now, timers);
+}
+
 void Engine::remove(SessionId id) {
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return;

@@ -71,6 +71,10 @@ class Engine {
   // PeerKey exists, or the spec is unusable.
   std::expected<SessionId, std::string> add(const SessionSpec& spec);
   void remove(SessionId id);
+  // Runtime interval change (RFC 5880 §6.8.3, Poll Sequence): the session's
+  // parameters and the spec shown to operators change together, so `show bfd`
+  // and the next reload's diff see the new values.
+  Actions set_timers(SessionId id, TimePoint now, const TimerSettings& timers);
 
   Session* find(SessionId id);
   const Session* find(SessionId id) const;

@@ -85,10 +85,9 @@ std::expected<SessionId, std::string> Service::add(const SessionSpec& spec) {
 }
 
 void Service::set_timers(SessionId id, const TimerSettings& timers) {
-  Session* s = engine_.find(id);
-  if (s == nullptr) return;
+  if (engine_.find(id) == nullptr) return;
   const TimePoint now = Clock::now();
-  execute(id, s->set_timers(now, timers), now);
+  execute(id, engine_.set_timers(id, now, timers), now);
 }
 
 void Service::remove(SessionId id) {

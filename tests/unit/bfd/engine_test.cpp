@@ -151,6 +151,20 @@ TEST_F(EngineTest, RemoveForgetsTheSession) {
   EXPECT_TRUE(engine_.add(spec("192.0.2.1")));  // the key is free again
 }
 
+// Regression: a reload changed the session's intervals but left the spec
+// (what `show bfd` prints and the next reload diffs against) at the old ones,
+// so reloading back to the old intervals was a no-op.
+TEST_F(EngineTest, SetTimersUpdatesTheSpecWithTheSession) {
+  auto id = *engine_.add(spec("192.0.2.1"));
+  const TimerSettings slower{300'000, 200'000, 5};
+  engine_.set_timers(id, kT0, slower);
+  EXPECT_EQ(engine_.spec(id)->timers.desired_min_tx_interval, 300'000u);
+  EXPECT_EQ(engine_.spec(id)->timers.required_min_rx_interval, 200'000u);
+  EXPECT_EQ(engine_.spec(id)->timers.detect_mult, 5);
+  EXPECT_EQ(engine_.find(id)->variables().DetectMult, 5);
+  EXPECT_TRUE(engine_.set_timers(id + 1, kT0, slower).empty());  // unknown id: nothing
+}
+
 TEST_F(EngineTest, IdsAreSortedByName) {
   auto s1 = spec("192.0.2.1");
   s1.name = "zulu";
