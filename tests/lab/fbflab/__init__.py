@@ -12,12 +12,14 @@
 See tests/lab/README.md.
 """
 from .fbfd import Fbfd, FbfctlError, missing_binaries
-from .peers import Bfd, Bird, ExaBgp, Frr, GoBgp, Neighbor, Peer, Route
+from .peers import (BFD_AUTH_TYPES, Bfd, BfdPeer, Bird, ExaBgp, Frr, GoBgp, Neighbor, Peer,
+                    Route)
 from .process import Process, leftover_processes
 from .topology import RUN_PREFIX, Lab, Link, Node, close_all, leftover_namespaces, leftovers
 from .util import LabError, WaitTimeout, wait_until
 
 __all__ = ["Lab", "Node", "Link", "Process", "Peer", "Bird", "Frr", "GoBgp", "ExaBgp",
-           "Fbfd", "FbfctlError", "Neighbor", "Route", "Bfd", "wait_until", "LabError",
+           "Fbfd", "FbfctlError", "Neighbor", "Route", "Bfd", "BfdPeer", "BFD_AUTH_TYPES",
+           "wait_until", "LabError",
            "WaitTimeout", "RUN_PREFIX", "leftovers", "leftover_namespaces",
            "leftover_processes", "close_all", "missing_binaries"]

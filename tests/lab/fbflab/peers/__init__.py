@@ -2,7 +2,7 @@
 import os
 import shutil
 
-from .base import Bfd, Neighbor, Peer, Route
+from .base import BFD_AUTH_TYPES, Bfd, BfdPeer, Neighbor, Peer, Route
 from .bird import Bird
 from .exabgp import ExaBgp
 from .frr import Frr
@@ -28,5 +28,6 @@ def missing(peer_cls):
     return out
 
 
-__all__ = ["Bfd", "Neighbor", "Peer", "Route", "Bird", "Frr", "GoBgp", "ExaBgp", "REQUIRED",
+__all__ = ["Bfd", "BfdPeer", "BFD_AUTH_TYPES", "Neighbor", "Peer", "Route", "Bird", "Frr",
+           "GoBgp", "ExaBgp", "REQUIRED",
            "missing"]

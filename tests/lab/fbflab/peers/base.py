@@ -60,6 +60,7 @@ class Neighbor:
     hold_time: int = 9                    # seconds; keepalive = hold_time / 3
     name: Optional[str] = None            # protocol/peer name where the daemon has one
     families: Optional[list] = None       # ["ipv4", "ipv6"]; default: the neighbor's family
+    ttl_security: Optional[int] = None    # GTSM (RFC 5082): the neighbor is this many hops away
 
     def __post_init__(self):
         self.address = str(ipaddress.ip_address(self.address))
@@ -72,6 +73,35 @@ class Neighbor:
 
     def label(self, prefix="n"):
         return self.name or prefix + self.address.replace(".", "_").replace(":", "_")
+
+
+# fbfd's auth_type names (RFC 5880 §4.1), the peers' config spell them their own way.
+BFD_AUTH_TYPES = ("simple", "keyed-md5", "meticulous-keyed-md5", "keyed-sha1",
+                  "meticulous-keyed-sha1")
+
+
+@dataclass
+class BfdPeer:
+    """A standalone BFD session (no BGP) as seen from the peer being configured:
+    BIRD `protocol bfd { neighbor ...; }`, FRR bfdd `peer ...`."""
+    address: str
+    local_address: Optional[str] = None   # required for multihop (FRR)
+    interface: Optional[str] = None       # single hop: bind to this interface
+    multihop: bool = False
+    bfd: Bfd = field(default_factory=Bfd)
+    auth_type: Optional[str] = None       # one of BFD_AUTH_TYPES (BIRD only)
+    auth_key_id: int = 1
+    auth_key: Optional[str] = None
+    min_ttl: Optional[int] = None         # multihop: lowest TTL accepted (FRR minimum-ttl)
+
+    def __post_init__(self):
+        self.address = str(ipaddress.ip_address(self.address))
+        if self.auth_type is not None and self.auth_type not in BFD_AUTH_TYPES:
+            raise LabError(f"BfdPeer auth_type {self.auth_type!r}: one of {BFD_AUTH_TYPES}")
+
+    @property
+    def family(self):
+        return family_of(self.address)
 
 
 @dataclass

@@ -27,9 +27,10 @@ class Bird(Peer):
 
     kind = "bird"
 
-    def __init__(self, node, *, kernel=False, **kw):
+    def __init__(self, node, *, kernel=False, bfd_peers=(), **kw):
         super().__init__(node, **kw)
         self.kernel = kernel
+        self.bfd_peers = list(bfd_peers)   # BfdPeer: standalone `neighbor` sessions
         self.conf = self.dir / "bird.conf"
         self.sock = self.dir / "bird.ctl"
         self.pidfile = self.dir / "bird.pid"
@@ -72,7 +73,9 @@ class Bird(Peer):
                 out.append(f"protocol kernel kernel_{fam} {{ {fam} {{ export all; }}; }}")
             out.append("")
         bfd_nbrs = [n for n in self.neighbors if n.bfd]
-        if bfd_nbrs:
+        if self.bfd_peers:
+            out += self._bfd_protocol(bfd_nbrs)
+        elif bfd_nbrs:
             b = bfd_nbrs[0].bfd
             opts = (f"min rx interval {b.min_rx} ms; min tx interval {b.min_tx} ms; "
                     f"idle tx interval {max(b.min_tx, 1000)} ms; multiplier {b.multiplier};")
@@ -81,6 +84,49 @@ class Bird(Peer):
         for n in self.neighbors:
             out += self._bgp_protocol(n) + [""]
         return "\n".join(out)
+
+    @staticmethod
+    def _bfd_options(b, peer=None):
+        """Session options of an `interface`/`multihop` block (BIRD has no
+        per-neighbor options: they come from the block the session matches)."""
+        opts = (f"min rx interval {b.min_rx} ms; min tx interval {b.min_tx} ms; "
+                f"idle tx interval {max(b.min_tx, 1000)} ms; multiplier {b.multiplier};")
+        if peer is not None and peer.auth_type:
+            kind = peer.auth_type.replace("-", " ")
+            opts += (f' authentication {kind}; password "{peer.auth_key}" '
+                     f"{{ id {peer.auth_key_id}; }};")
+        return opts
+
+    def _bfd_protocol(self, bfd_nbrs):
+        """protocol bfd with standalone neighbors; options per interface named by a
+        single-hop BfdPeer, then "*" (the first single-hop peer without one),
+        then multihop (the first multihop peer)."""
+        default = bfd_nbrs[0].bfd if bfd_nbrs else None
+        single = [p for p in self.bfd_peers if not p.multihop]
+        multi = [p for p in self.bfd_peers if p.multihop]
+        out = ["protocol bfd {"]
+        named = {}
+        for p in single:
+            if p.interface and p.interface not in named:
+                named[p.interface] = p
+                out.append(f'  interface "{p.interface}" {{ {self._bfd_options(p.bfd, p)} }};')
+        star = next((p for p in single if not p.interface), None)
+        if star is not None or default is not None:
+            b = star.bfd if star is not None else default
+            out.append(f'  interface "*" {{ {self._bfd_options(b, star)} }};')
+        mh = multi[0] if multi else None
+        if mh is not None or default is not None:
+            b = mh.bfd if mh is not None else default
+            out.append(f"  multihop {{ {self._bfd_options(b, mh)} }};")
+        for p in self.bfd_peers:
+            line = f"  neighbor {p.address}"
+            if p.interface and not p.multihop:
+                line += f' dev "{p.interface}"'
+            if p.local_address:
+                line += f" local {p.local_address}"
+            line += f" multihop {'yes' if p.multihop else 'no'};"
+            out.append(line)
+        return out + ["}", ""]
 
     def _families(self, n):
         return n.families or [n.family]
@@ -94,6 +140,8 @@ class Bird(Peer):
                "  connect delay time 1; connect retry time 1; error wait time 1, 5;"]
         if n.multihop:
             out.append(f"  multihop {n.multihop};")
+        if n.ttl_security:   # BIRD takes the hop count from `multihop` (direct: 1)
+            out.append("  ttl security on;")
         if n.password:
             out.append(f'  password "{n.password}";')
         if n.passive:

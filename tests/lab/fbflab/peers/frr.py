@@ -39,13 +39,19 @@ class Frr(Peer):
     kind = "frr"
     DAEMONS = ("zebra", "bfdd", "bgpd")
 
-    def __init__(self, node, *, bfd=None, **kw):
+    def __init__(self, node, *, bfd=None, bfd_peers=(), **kw):
         super().__init__(node, **kw)
         self.run_dir = self.dir / "run"
         self.run_dir.mkdir(exist_ok=True)
         self.zsock = self.run_dir / "zserv.api"
-        # bfdd is started when a neighbor asks for BFD, or when bfd=True.
-        self.want_bfdd = bfd if bfd is not None else any(n.bfd for n in self.neighbors)
+        # Standalone bfdd `peer` sessions (BfdPeer), independent of BGP.
+        self.bfd_peers = list(bfd_peers)
+        if any(p.auth_type for p in self.bfd_peers):
+            raise LabError("FRR bfdd has no BFD authentication")
+        # bfdd is started when a neighbor asks for BFD, when there are
+        # standalone BFD peers, or when bfd=True.
+        self.want_bfdd = bfd if bfd is not None else (
+            any(n.bfd for n in self.neighbors) or bool(self.bfd_peers))
 
     # --- config ------------------------------------------------------------------
     def _bfd_timers(self):
@@ -65,7 +71,8 @@ class Frr(Peer):
                 f" profile {BFD_PROFILE}\n"
                 f"  transmit-interval {b.min_tx}\n  receive-interval {b.min_rx}\n"
                 f"  detect-multiplier {b.multiplier}\n exit\n"
-                "exit\n")
+                + "".join(self._bfd_peer_config(p) for p in self.bfd_peers)
+                + "exit\n")
         lines = [host.strip(), log.strip(), f"router bgp {self.asn}",
                  f" bgp router-id {self.router_id}",
                  " no bgp ebgp-requires-policy", " no bgp network import-check",
@@ -80,6 +87,8 @@ class Frr(Peer):
                 lines.append(f" neighbor {a} update-source {n.local_address}")
             if n.multihop:
                 lines.append(f" neighbor {a} ebgp-multihop {n.multihop}")
+            if n.ttl_security:
+                lines.append(f" neighbor {a} ttl-security hops {n.ttl_security}")
             if n.password:
                 lines.append(f" neighbor {a} password {n.password}")
             if n.passive:
@@ -120,6 +129,22 @@ class Frr(Peer):
         # statements wait for the 5 s route-map delay timer before being sent.
         bgpd = "\n".join(lines[:2] + ["bgp route-map delay-timer 0"] + rmaps + lines[2:]) + "\n"
         return {"zebra": zebra, "bfdd": bfdd, "bgpd": bgpd}
+
+    @staticmethod
+    def _bfd_peer_config(p):
+        head = f" peer {p.address}"
+        if p.multihop:
+            head += " multihop"
+        if p.local_address:
+            head += f" local-address {p.local_address}"
+        if p.interface and not p.multihop:
+            head += f" interface {p.interface}"
+        lines = [head, f"  receive-interval {p.bfd.min_rx}",
+                 f"  transmit-interval {p.bfd.min_tx}",
+                 f"  detect-multiplier {p.bfd.multiplier}"]
+        if p.multihop and p.min_ttl is not None:
+            lines.append(f"  minimum-ttl {p.min_ttl}")
+        return "\n".join(lines + [" exit"]) + "\n"
 
     def _write_config(self):
         for daemon, text in self.config_texts().items():

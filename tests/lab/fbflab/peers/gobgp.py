@@ -63,6 +63,9 @@ class GoBgp(Peer):
             if n.multihop:
                 out += ["  [neighbors.ebgp-multihop.config]", "    enabled = true",
                         f"    multihop-ttl = {n.multihop}"]
+            if n.ttl_security:
+                out += ["  [neighbors.ttl-security.config]", "    enabled = true",
+                        f"    ttl-min = {256 - n.ttl_security}"]
             if n.bfd:
                 raise LabError("GoBGP has no BFD; use BIRD or FRR for BFD peers")
             for fam in (n.families or [n.family]):
