@@ -13,7 +13,7 @@ one IPv6 service prefix; every test reads the result back from the router:
 - the router restarting: the session and the routes come back;
 - SIGTERM: routes withdrawn and Cease/Administrative Shutdown with the
   configured shutdown message at the router within 2 s, exit status 0;
-- thousands of routes from the router are counted, the session stays up.
+- (a full table from the router: tests/lab/test_fulltable.py).
 """
 import ipaddress
 import time
@@ -327,3 +327,88 @@ def test_gtsm(lab, need, kind):
         s, lambda: tcp_ext(s.r)["TCPMinTTLDrop"] >= drops + 2,
         20, "the router to drop two of fbfd's segments (TTL 1)", fbfd_side=False)
     assert P4 not in s.router.routes("ipv4")
+
+
+# --- 6. ROUTE-REFRESH --------------------------------------------------------------------
+def ask_route_refresh(router, addr):
+    """Make the router send a ROUTE-REFRESH (RFC 2918) to fbfd: an inbound
+    soft reset re-requests the peer's routes."""
+    if isinstance(router, Bird):
+        router.birdc(f"reload in {router._proto_for(addr)}")
+    else:
+        router.vtysh(f"clear bgp ipv4 unicast {addr} soft in")
+
+
+@pytest.mark.parametrize("kind", ["bird", "frr"])
+def test_route_refresh_resends_routes(lab, need, kind):
+    """The router asks for a ROUTE-REFRESH: fbfd re-sends its routes (UPDATEs
+    go out again) on the same session; the router still has them."""
+    need("fbfd", kind)
+    s = Setup(lab, kind, families=("ipv4",), services=[dict(SERVICE, prefixes=[P4])]).start()
+    s.wait_up()
+    s.router.wait_route(P4)
+    before = fbfd_state(s.agent)
+    incarnation = session_incarnation(s.router, s.fbfd_ip)
+    ask_route_refresh(s.router, s.fbfd_ip)
+    after = wait_until(lambda: (lambda n: n if n["updates_sent"] > before["updates_sent"]
+                                else None)(fbfd_state(s.agent)), 10,
+                       "fbfd to re-send its routes after the ROUTE-REFRESH")
+    assert "ROUTE-REFRESH for ipv4" in s.agent.log_text()
+    assert after["established_transitions"] == before["established_transitions"], after
+    assert session_incarnation(s.router, s.fbfd_ip) == incarnation
+    assert seen_route(s.router.wait_route(P4)) == expected_route(P4, s.fbfd_v4, False)
+
+
+# --- 7. router restart -------------------------------------------------------------------
+@pytest.mark.parametrize("kind", list(PEERS))
+def test_router_restart_session_and_routes_return(lab, need, kind):
+    """The router goes away (its process stopped) and comes back: fbfd sees the
+    session drop, reconnects on its own and the routes are announced again."""
+    need("fbfd", kind)
+    s = Setup(lab, kind).start()
+    s.wait_up()
+    s.router.wait_route(P4)
+    transitions = fbfd_state(s.agent)["established_transitions"]
+    s.router.stop()
+    wait_until(lambda: fbfd_state(s.agent)["state"] != "Established", 15,
+               "fbfd to notice the router is gone")
+    s.router.restart()
+    s.router.wait_established(s.fbfd_ip, timeout=45)
+    state = wait_fbfd_established(s.agent, timeout=45)
+    assert state["established_transitions"] == transitions + 1, state
+    for prefix, nh in ((P4, s.fbfd_v4), (P6, s.fbfd_v6)):
+        assert seen_route(s.router.wait_route(prefix)) == expected_route(prefix, nh, False)
+
+
+# --- 8. SIGTERM: withdraw + Cease/Administrative Shutdown with a message ------------------
+def shutdown_seen(router, addr):
+    """What the router recorded about the session's last NOTIFICATION."""
+    if isinstance(router, Bird):
+        return router.bgp_sessions().get(addr, {}).get("last_error") or ""
+    n = router.session(addr)
+    raw = n.get("raw", {})
+    return " ".join(str(x) for x in (n.get("last_notification"), n.get("last_reset"),
+                                     raw.get("lastShutdownDescription")) if x)
+
+
+@pytest.mark.parametrize("kind", ["bird", "frr"])
+def test_sigterm_withdraws_and_sends_shutdown_message(lab, need, kind):
+    """SIGTERM: fbfd exits 0 within 2 s; the router has no route from it and
+    recorded Cease/Administrative Shutdown (RFC 4486 subcode 2)."""
+    need("fbfd", kind)
+    s = Setup(lab, kind, maintenance={"shutdown_message": SHUTDOWN_MESSAGE}).start()
+    s.wait_up()
+    s.router.wait_route(P4)
+    s.router.wait_route(P6)
+    t0 = time.monotonic()
+    assert s.agent.stop(timeout=2.0) == 0
+    took = time.monotonic() - t0
+    assert took < 2.0, took
+    s.router.wait_no_route(P4, timeout=5)
+    s.router.wait_no_route(P6, timeout=5)
+    seen = wait_until(lambda: (lambda t: t if "dministrative" in t else None)(
+        shutdown_seen(s.router, s.fbfd_ip)), 5, "the router to record the Cease")
+    print(f"\n[{kind}] SIGTERM -> exit in {took * 1000:.0f} ms; router says: {seen}")
+    if kind == "frr":   # FRR keeps the RFC 9003 message; BIRD logs only the subcode
+        assert SHUTDOWN_MESSAGE in seen or SHUTDOWN_MESSAGE in s.router.vtysh(
+            f"show bgp neighbors {s.fbfd_ip}"), seen
