@@ -14,9 +14,10 @@
 namespace fbf::platform {
 
 // Established TCP connections (any port, both directions) whose local address
-// is one of `local_addresses`. IPv4 connections on dual-stack sockets
+// is inside one of `local_prefixes` (a service's prefixes; an address is a
+// host prefix). IPv4 connections on dual-stack sockets
 // (::ffff:a.b.c.d) count as IPv4.
 std::expected<std::uint64_t, std::string> count_established_tcp(
-    std::span<const IpAddress> local_addresses);
+    std::span<const Prefix> local_prefixes);
 
 }  // namespace fbf::platform

@@ -4,7 +4,7 @@
 
 namespace fbf::platform {
 
-std::expected<std::uint64_t, std::string> count_established_tcp(std::span<const IpAddress>) {
+std::expected<std::uint64_t, std::string> count_established_tcp(std::span<const Prefix>) {
   return std::unexpected("counting TCP connections is not supported on this system");
 }
 

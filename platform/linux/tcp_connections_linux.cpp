@@ -50,8 +50,8 @@ std::optional<IpAddress> address_of(nl_addr* a, std::uint8_t family) {
 }  // namespace
 
 std::expected<std::uint64_t, std::string> count_established_tcp(
-    std::span<const IpAddress> local_addresses) {
-  if (local_addresses.empty()) return 0;
+    std::span<const Prefix> local_prefixes) {
+  if (local_prefixes.empty()) return 0;
   std::unique_ptr<nl_sock, SockDeleter> sock(nl_socket_alloc());
   if (!sock) return std::unexpected("inet_diag: out of memory");
   if (int err = idiagnl_connect(sock.get()); err < 0)
@@ -69,8 +69,8 @@ std::expected<std::uint64_t, std::string> count_established_tcp(
       auto local = address_of(idiagnl_msg_get_src(msg), fam);
       auto remote = address_of(idiagnl_msg_get_dst(msg), fam);
       if (!local || !remote ||
-          std::find(local_addresses.begin(), local_addresses.end(), *local) ==
-              local_addresses.end())
+          std::none_of(local_prefixes.begin(), local_prefixes.end(),
+                       [&](const Prefix& p) { return p.contains(*local); }))
         continue;
       counted.emplace(local->to_string(), idiagnl_msg_get_sport(msg), remote->to_string(),
                       idiagnl_msg_get_dport(msg));

@@ -15,7 +15,7 @@
 namespace fbf::platform {
 namespace {
 
-IpAddress ip(const char* s) { return *IpAddress::parse(s); }
+Prefix ip(const char* s) { return *Prefix::parse(s); }
 
 sockaddr_in v4(const char* addr, std::uint16_t port) {
   sockaddr_in sa{};
@@ -68,7 +68,7 @@ Connections open_connections(int listen_family, const char* server, const char* 
 }
 
 TEST(TcpConnections, CountsEstablishedConnectionsByLocalAddress) {
-  const IpAddress server = ip("127.0.33.1"), client = ip("127.0.33.2");
+  const Prefix server = ip("127.0.33.1"), client = ip("127.0.33.2");
   auto before = count_established_tcp(std::vector{server});
   ASSERT_TRUE(before) << before.error();
   EXPECT_EQ(*before, 0u);
@@ -79,6 +79,8 @@ TEST(TcpConnections, CountsEstablishedConnectionsByLocalAddress) {
               3u);  // the clients' ends
     EXPECT_EQ(count_established_tcp(std::vector{server, client}).value_or(99), 6u);
     EXPECT_EQ(count_established_tcp(std::vector{ip("127.0.33.9")}).value_or(99), 0u);
+    EXPECT_EQ(count_established_tcp(std::vector{ip("127.0.33.0/30")}).value_or(99), 6u);
+    EXPECT_EQ(count_established_tcp(std::vector{ip("127.0.33.0/31")}).value_or(99), 3u);
     // The listener is not an established connection.
     c.accepted.pop_back();
     c.clients.pop_back();
