@@ -514,6 +514,11 @@ def test_sigterm_sends_admin_down(lab, need, kind):
     delay = (time.monotonic() - t0) * 1000
     cap.wait_for(lambda pkts: any(x["src"] == fip and x["state"] == 0 for x in pkts),
                  "fbfd's AdminDown")
+    # The peer's first Down packet after ours says why it went Down:
+    # diag 3, Neighbor Signaled Session Down (RFC 5880 §4.1) -- not 1,
+    # Control Detection Time Expired.
+    theirs = cap.wait_for(lambda pkts: [x for x in pkts if x["src"] == pip
+                                        and x["state"] == 1], "the peer's Down packet")
     ours = [x for x in cap.stop() if x["src"] == fip]
     pkts = [x for x in ours if x["state"] == 0]
     print(f"\n[{kind} SIGTERM] peer Down seen after {delay:.0f} ms; fbfd's last packets: "
@@ -525,8 +530,9 @@ def test_sigterm_sends_admin_down(lab, need, kind):
         p = peer_session(peer, fip)
         assert p["remote_diag"] == "administratively down", p
         assert p["diag"] != "control-expired", p
-    # Signalled, not detected: well before a Detection Time could expire.
-    assert delay < 300, delay
+    # Signalled, not detected (the delay printed above also counts the polling
+    # on a loaded machine, so it is not asserted).
+    assert theirs[0]["diag"] == 3, theirs[:3]
 
 
 # --- 8. single-hop TTL check (RFC 5881 §5) ---------------------------------------------------
