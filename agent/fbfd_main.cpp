@@ -10,6 +10,7 @@
 #include "agent/config.h"
 #include "agent/daemon.h"
 #include "agent/logging.h"
+#include "agent/privileges.h"
 #include "fbf/version.h"
 
 namespace {
@@ -65,9 +66,18 @@ int main(int argc, char** argv) {
   // Writes to a closed control or BGP socket are handled where they happen.
   std::signal(SIGPIPE, SIG_IGN);
 
+  // Root is needed up to here only: the daemon has read the config, bound
+  // its sockets and put the service addresses in place. From now on fbfd
+  // runs as [agent] user with just the capabilities it still needs.
+  const Config startup = *config;
+  const auto before = paths_before_start(startup);
   auto daemon = Daemon::start(std::move(*config), DaemonOptions{config_path, override_level});
   if (!daemon) {
     spdlog::critical("cannot start: {}", daemon.error());
+    return kExitError;
+  }
+  if (auto dropped = drop_privileges(startup, before); !dropped) {
+    spdlog::critical("cannot start: {}", dropped.error());
     return kExitError;
   }
   return (*daemon)->run();
