@@ -31,7 +31,8 @@ bfd::AuthType auth_type(BfdAuthType t) {
 // Fills the parts common to neighbor and bfd_peer sessions; false + reason
 // when the key cannot be used (auth fails closed: never run unauthenticated).
 bool fill(SessionSpec& spec, const BfdSettings& s, std::string& why) {
-  spec.timers = {micros(s.timers.min_tx), micros(s.timers.min_rx), s.timers.multiplier};
+  spec.timers = {micros(s.timers.min_tx), micros(s.timers.min_rx), s.timers.multiplier,
+                 micros(s.timers.echo_rx), micros(s.timers.echo_tx)};
   if (s.auth.type != BfdAuthType::none) {
     const auto& key = s.auth.key;
     auto auth = bfd::make_auth_config(
@@ -62,9 +63,7 @@ bool same_identity(const SessionSpec& a, const SessionSpec& b) {
 }
 
 bool same_timers(const bfd::TimerSettings& a, const bfd::TimerSettings& b) {
-  return a.desired_min_tx_interval == b.desired_min_tx_interval &&
-         a.required_min_rx_interval == b.required_min_rx_interval &&
-         a.detect_mult == b.detect_mult;
+  return a == b;  // intervals, multiplier and the echo settings
 }
 
 double seconds(std::uint64_t us) { return static_cast<double>(us) / 1e6; }
@@ -130,6 +129,16 @@ BfdSessions::BfdSessions(event_base* base, Metrics& metrics)
   const auto& io = service_->io_counters();
   metrics_.counter_fn("fbf_bfd_send_errors_total", "BFD packets the kernel refused to send", {},
                       [&io] { return io.send_errors; });
+  const auto& echo = service_->echo_counters();
+  metrics_.counter_fn("fbf_bfd_echo_reflected_total",
+                      "Peer BFD Echo packets fbfd looped back itself (not the kernel)", {},
+                      [&echo] { return echo.reflected; });
+  metrics_.counter_fn("fbf_bfd_echo_send_errors_total",
+                      "BFD Echo packets not sent, by reason", {{"reason", "socket"}},
+                      [&echo] { return echo.send_errors; });
+  metrics_.counter_fn("fbf_bfd_echo_send_errors_total",
+                      "BFD Echo packets not sent, by reason", {{"reason", "unresolved"}},
+                      [&echo] { return echo.unresolved; });
 }
 
 BfdSessions::~BfdSessions() = default;
@@ -142,9 +151,6 @@ std::vector<std::string> BfdSessions::apply(const Config& config) {
     for (const auto& e : errors_) spdlog::error("bfd: {}", e);
     return errors_;
   }
-  if (config.bfd.echo_rx.count() > 0)
-    spdlog::warn("bfd: echo_rx is set but the Echo function is not implemented; peers are told "
-                 "not to send echoes (Required Min Echo RX Interval 0)");
   const auto& engine = service_->engine();
   // Sessions no longer wanted, or changed beyond their intervals: removed.
   for (SessionId id : engine.ids()) {
@@ -154,9 +160,12 @@ std::vector<std::string> BfdSessions::apply(const Config& config) {
     if (wanted == specs->end() || !same_identity(*wanted, current)) {
       remove(id);
     } else if (!same_timers(wanted->timers, current.timers)) {
-      spdlog::info("bfd {} {}: new intervals tx {} us rx {} us x{} (Poll Sequence)", current.name,
-                   current.key.peer.to_string(), wanted->timers.desired_min_tx_interval,
-                   wanted->timers.required_min_rx_interval, wanted->timers.detect_mult);
+      spdlog::info("bfd {} {}: new intervals tx {} us rx {} us x{} echo rx {} us tx {} us "
+                   "(Poll Sequence)",
+                   current.name, current.key.peer.to_string(),
+                   wanted->timers.desired_min_tx_interval, wanted->timers.required_min_rx_interval,
+                   wanted->timers.detect_mult, wanted->timers.required_min_echo_rx_interval,
+                   wanted->timers.desired_min_echo_tx_interval);
       service_->set_timers(id, wanted->timers);
     }
   }
@@ -224,6 +233,12 @@ void BfdSessions::register_metrics(SessionId id, const SessionSpec& spec) {
           [](const bfd::SessionCounters& c) { return c.packets_out; });
   counter("fbf_bfd_detection_expiries_total", "BFD Detection Time expiries (failures detected)",
           labels, [](const bfd::SessionCounters& c) { return c.detection_expiries; });
+  counter("fbf_bfd_echo_sent_total", "BFD Echo packets sent", labels,
+          [](const bfd::SessionCounters& c) { return c.echo_out; });
+  counter("fbf_bfd_echo_received_total", "BFD Echo packets of ours accepted back", labels,
+          [](const bfd::SessionCounters& c) { return c.echo_in; });
+  counter("fbf_bfd_echo_failures_total", "BFD Echo function failures (Down, diag 2)", labels,
+          [](const bfd::SessionCounters& c) { return c.echo_failures; });
   for (std::size_t i = 0; i < bfd::kRxDropCount; ++i) {
     counter("fbf_bfd_rx_dropped_total", "BFD packets a session discarded, by reason",
             with(labels, "reason", std::string(bfd::to_string(static_cast<bfd::RxDrop>(i)))),
@@ -249,6 +264,11 @@ void BfdSessions::register_metrics(SessionId id, const SessionSpec& spec) {
         [](const bfd::Session& s) {
           return static_cast<double>(s.counters().max_tx_gap.count()) / 1e6;
         });
+  gauge("fbf_bfd_echo_rtt_seconds", "Round trip of the last BFD Echo packet",
+        [nan](const bfd::Session& s) {
+          auto r = s.counters().last_echo_rtt;
+          return r ? static_cast<double>(r->count()) / 1e6 : nan;
+        });
 }
 
 void BfdSessions::unregister_metrics(const SessionSpec& spec) {
@@ -257,7 +277,9 @@ void BfdSessions::unregister_metrics(const SessionSpec& spec) {
        {"fbf_bfd_session_state", "fbf_bfd_session_flaps_total", "fbf_bfd_packets_received_total",
         "fbf_bfd_packets_sent_total", "fbf_bfd_detection_expiries_total",
         "fbf_bfd_detection_time_seconds", "fbf_bfd_transmit_interval_seconds",
-        "fbf_bfd_last_detection_latency_seconds", "fbf_bfd_max_transmit_gap_seconds"}) {
+        "fbf_bfd_last_detection_latency_seconds", "fbf_bfd_max_transmit_gap_seconds",
+        "fbf_bfd_echo_sent_total", "fbf_bfd_echo_received_total", "fbf_bfd_echo_failures_total",
+        "fbf_bfd_echo_rtt_seconds"}) {
     metrics_.remove(name, labels);
   }
   for (std::size_t i = 0; i < bfd::kRxDropCount; ++i) {
@@ -306,7 +328,19 @@ json BfdSessions::show() const {
         {"dropped", dropped},
         {"auth_failures", c.auth_failures},
         {"max_transmit_gap_ms", static_cast<double>(c.max_tx_gap.count()) / 1e3},
+        {"echo_rx_ms", millis(spec.timers.required_min_echo_rx_interval)},
+        {"echo_tx_ms", millis(spec.timers.desired_min_echo_tx_interval)},
+        {"remote_echo_rx_ms", millis(s.remote_min_echo_rx_interval_us())},
+        {"echo_active", s.echo_active()},
+        {"echo_interval_ms", millis(s.echo_transmit_interval_us())},
+        {"echo_detection_time_ms", millis(s.echo_detection_time_us())},
+        {"echo_out", c.echo_out},
+        {"echo_in", c.echo_in},
+        {"echo_failures", c.echo_failures},
+        {"required_min_rx_advertised_ms", millis(v.RequiredMinRxInterval)},
     };
+    if (c.last_echo_rtt)
+      j["echo_rtt_ms"] = static_cast<double>(c.last_echo_rtt->count()) / 1e3;
     if (c.last_detection_latency)
       j["last_detection_latency_ms"] = static_cast<double>(c.last_detection_latency->count()) / 1e3;
     sessions.push_back(std::move(j));

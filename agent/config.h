@@ -55,6 +55,9 @@ struct BfdTimers {
   Duration min_rx{300};
   std::uint8_t multiplier = 3;  // 1..255
   Duration echo_rx{0};          // 0 = no echo
+  // Extension: Desired Min Echo TX Interval, 0 = send no echoes (we still
+  // loop the peer's back when echo_rx > 0).
+  Duration echo_tx{0};
 };
 
 struct BfdSettings {

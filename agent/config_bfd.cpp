@@ -72,20 +72,28 @@ bool read_bfd_timers(TableReader& r, BfdTimers& t) {
   if (auto v = r.duration("min_rx", Duration{0}, kMaxInterval, kRfc5880)) t.min_rx = *v;
   if (auto v = r.integer("multiplier", 1, 255, Need::optional, kRfc5880))
     t.multiplier = static_cast<std::uint8_t>(*v);
-  const bool echo_given = r.take("echo_rx") != nullptr;
+  bool echo_given = r.take("echo_rx") != nullptr;
   if (auto v = r.duration("echo_rx", Duration{0}, kMaxInterval, kRfc5880)) t.echo_rx = *v;
+  // Extension: our echo interval (RFC 5880 §6.8.9), "0ms" = send no echoes.
+  echo_given = r.take("echo_tx") != nullptr || echo_given;
+  if (auto v = r.duration("echo_tx", Duration{0}, kMaxInterval, kRfc5880)) t.echo_tx = *v;
   return echo_given;
 }
 
 void read_bfd_session(TableReader& r, const BfdTimers& defaults, bool multihop, BfdSettings& out) {
   out.timers = defaults;
   const bool echo_given = read_bfd_timers(r, out.timers);
-  if (multihop && out.timers.echo_rx.count() != 0) {
-    // RFC 5883 §3: no Echo function on multihop sessions. An echo_rx inherited
-    // from [bfd] simply does not apply; one written here is a mistake.
-    if (echo_given)
-      r.error(r.at("echo_rx"), "'echo_rx' must be 0ms on a multihop session (RFC 5883 §3)");
-    out.timers.echo_rx = Duration{0};
+  if (multihop) {
+    // RFC 5883 §3: no Echo function on multihop sessions. Echo keys inherited
+    // from [bfd] simply do not apply; ones written here are a mistake.
+    auto reject = [&](std::string_view key, Duration value) {
+      if (echo_given && value.count() != 0 && r.take(key))
+        r.error(r.at(key),
+                "'" + std::string(key) + "' must be 0ms on a multihop session (RFC 5883 §3)");
+    };
+    reject("echo_rx", out.timers.echo_rx);
+    reject("echo_tx", out.timers.echo_tx);
+    out.timers.echo_rx = out.timers.echo_tx = Duration{0};
   }
   read_bfd_auth(r, out.auth);
   if (auto v = r.integer("min_ttl", 1, 255)) {
@@ -108,7 +116,8 @@ void read_bfd_defaults(TableReader& root, Config& config) {
   }
   TableReader r(*table, "[bfd]", root.diag());
   read_bfd_timers(r, config.bfd);
-  static constexpr std::string_view kKeys[] = {"min_tx", "min_rx", "multiplier", "echo_rx"};
+  static constexpr std::string_view kKeys[] = {"min_tx", "min_rx", "multiplier", "echo_rx",
+                                               "echo_tx"};
   r.finish(kKeys);
 }
 
@@ -152,7 +161,8 @@ void read_bfd_peers(TableReader& root, Config& config, Sites& sites) {
 
     static constexpr std::string_view kKeys[] = {
         "address",    "local_address", "interface", "multihop",    "min_tx",   "min_rx",
-        "multiplier", "echo_rx",       "auth_type", "auth_key_id", "auth_key", "min_ttl"};
+        "multiplier", "echo_rx",       "auth_type", "auth_key_id", "auth_key", "min_ttl",
+        "echo_tx"};
     r.finish(kKeys);
     config.bfd_peers.push_back(std::move(peer));
     sites.bfd_peers.push_back(site);

@@ -66,6 +66,7 @@ void timers(Writer& w, const BfdTimers& t) {
   w.dur("min_rx", t.min_rx);
   w.num("multiplier", t.multiplier);
   w.dur("echo_rx", t.echo_rx);
+  w.dur("echo_tx", t.echo_tx);
 }
 
 void session(Writer& w, const BfdSettings& s, bool multihop) {

@@ -115,7 +115,7 @@ void read_bfd(TableReader& r, const Config& config, NeighborConfig& n) {
       if (b->get()) {
         BfdSettings s;
         s.timers = config.bfd;
-        if (n.bfd_multihop()) s.timers.echo_rx = Duration{0};  // RFC 5883 §3
+        if (n.bfd_multihop()) s.timers.echo_rx = s.timers.echo_tx = Duration{0};  // RFC 5883 §3
         n.bfd = s;
       }
     } else if (const auto* t = node->as_table()) {
@@ -124,7 +124,7 @@ void read_bfd(TableReader& r, const Config& config, NeighborConfig& n) {
       read_bfd_session(sub, config.bfd, n.bfd_multihop(), s);
       static constexpr std::string_view kKeys[] = {"min_tx",   "min_rx",    "multiplier",
                                                    "echo_rx",  "auth_type", "auth_key_id",
-                                                   "auth_key", "min_ttl"};
+                                                   "auth_key", "min_ttl",     "echo_tx"};
       sub.finish(kKeys);
       n.bfd = s;
     } else {

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <variant>
 
+#include "bfd/echo.h"
 #include "bfd/packet.h"
 #include "bfd/timers.h"
 
@@ -17,7 +18,10 @@ namespace fbf::bfd {
 enum class TimerKind : std::uint8_t {
   Transmit,  // next periodic Control packet (§6.8.7)
   Detect,    // Detection Time (§6.8.4)
+  EchoTransmit,  // next Echo packet (§6.8.9)
+  EchoDetect,    // echo failure detection (§6.8.5)
 };
+inline constexpr std::size_t kTimerKindCount = 4;
 std::string_view to_string(TimerKind);
 
 // Send this packet now. The adapter serializes and signs it with
@@ -29,6 +33,13 @@ struct Transmit {
 // (Re)arm the one timer of this kind at `at`, replacing any earlier arming.
 // Deliver the expiry as Session::on_timer(now, kind); a stale or early expiry
 // is ignored (or re-armed) by the session, so the adapter needs no care.
+// Send this Echo packet (§6.8.9) towards the peer for it to loop back: the
+// adapter wraps encode_echo(packet) in UDP to port 3785, addressed to our own
+// address and handed to the peer's link-layer address (RFC 5881 §4).
+struct TransmitEcho {
+  EchoPacket packet;
+};
+
 struct ArmTimer {
   TimerKind kind;
   TimePoint at;
@@ -51,13 +62,14 @@ struct StateChanged {
   bool is_failure() const { return from == State::Up && to == State::Down && !remote_admin_down; }
 };
 
-using Action = std::variant<Transmit, ArmTimer, CancelTimer, StateChanged>;
+using Action = std::variant<Transmit, TransmitEcho, ArmTimer, CancelTimer, StateChanged>;
 
 class Actions {
  public:
-  // The most any one event produces is five (state change, transmit, two
-  // timers, ...); the spare room is a margin, overflow() flags a bug.
-  static constexpr std::size_t kCapacity = 8;
+  // The most any one event produces is seven (state change, transmit, two
+  // timers, an echo and its two timers when entering Up); the spare room is a
+  // margin, overflow() flags a bug.
+  static constexpr std::size_t kCapacity = 10;
 
   void push(const Action& action) {
     if (size_ == kCapacity) {

@@ -15,6 +15,9 @@ std::string_view to_string(RxDrop d) {
     case RxDrop::auth_digest_mismatch: return "auth_digest_mismatch";
     case RxDrop::admin_down: return "admin_down";
     case RxDrop::not_started: return "not_started";
+    case RxDrop::echo_inactive: return "echo_inactive";
+    case RxDrop::echo_foreign: return "echo_foreign";
+    case RxDrop::echo_stale: return "echo_stale";
   }
   return "unknown";
 }

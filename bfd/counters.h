@@ -27,8 +27,12 @@ enum class RxDrop : std::uint8_t {
   auth_digest_mismatch,
   admin_down,                   // §6.8.6 "If bfd.SessionState is AdminDown: Discard"
   not_started,                  // before Session::start()
+  // Echo packets (§6.8.8) carrying our magic and a discriminator of ours:
+  echo_inactive,                // the session is not sending echoes (a late one)
+  echo_foreign,                 // wrong cookie: not an echo this session sent
+  echo_stale,                   // sequence outside the recent window (a replay)
 };
-inline constexpr std::size_t kRxDropCount = 11;
+inline constexpr std::size_t kRxDropCount = 14;
 std::string_view to_string(RxDrop);
 inline constexpr bool is_auth_drop(RxDrop d) {
   return d >= RxDrop::auth_unexpected && d <= RxDrop::auth_digest_mismatch;
@@ -52,6 +56,14 @@ struct SessionCounters {
   // was running (jitter and timer latency included; pauses for demand mode,
   // the passive role or AdminDown are not gaps).
   Microseconds max_tx_gap{0};
+
+  // Echo function (§6.4): our echoes sent and accepted back, failures
+  // declared (§6.8.5, diag 2), and the round trip of the last / slowest echo.
+  std::uint64_t echo_out = 0;
+  std::uint64_t echo_in = 0;
+  std::uint64_t echo_failures = 0;
+  std::optional<Microseconds> last_echo_rtt;
+  Microseconds max_echo_rtt{0};
 
   std::uint64_t drop_count(RxDrop reason) const { return drops[static_cast<std::size_t>(reason)]; }
 };

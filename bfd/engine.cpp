@@ -33,6 +33,10 @@ std::expected<SessionId, std::string> Engine::add(const SessionSpec& spec) {
   cfg.desired_min_tx_interval = spec.timers.desired_min_tx_interval;
   cfg.required_min_rx_interval = spec.timers.required_min_rx_interval;
   cfg.detect_mult = spec.timers.detect_mult;
+  if (!spec.key.multihop) {  // RFC 5883 §3: no Echo function on multihop sessions
+    cfg.required_min_echo_rx_interval = spec.timers.required_min_echo_rx_interval;
+    cfg.desired_min_echo_tx_interval = spec.timers.desired_min_echo_tx_interval;
+  }
   cfg.auth = spec.auth;
   cfg.min_rx_ttl = spec.min_rx_ttl;
   const SessionId id = cfg.local_discriminator;

@@ -146,6 +146,9 @@ Actions Session::on_packet(TimePoint now, const ControlPacket& p, const RxMeta& 
 }
 
 Actions Session::on_timer(TimePoint now, TimerKind kind) {
+  if (kind == TimerKind::EchoTransmit || kind == TimerKind::EchoDetect) {
+    return on_echo_timer(now, kind);
+  }
   Actions out;
   // The adapter holds one timer per kind and re-arming replaces it, so an
   // expiry with nothing armed is stale, and one before the armed time is
@@ -210,6 +213,9 @@ Actions Session::set_timers(TimePoint now, const TimerSettings& timers) {
   Actions out;
   config_.desired_min_tx_interval = std::max<std::uint32_t>(timers.desired_min_tx_interval, 1);
   config_.required_min_rx_interval = timers.required_min_rx_interval;
+  // §6.8.13: the echo settings need no Poll; the next packet advertises them.
+  config_.required_min_echo_rx_interval = timers.required_min_echo_rx_interval;
+  config_.desired_min_echo_tx_interval = timers.desired_min_echo_tx_interval;
   const std::uint8_t mult = std::max<std::uint8_t>(timers.detect_mult, 1);
   if (mult != bfd_.DetectMult) {
     // §6.8.12: no Poll needed, except that with Demand mode active a changed
@@ -241,6 +247,9 @@ void Session::change_state(State to, Diag diag, bool remote_admin_down, Actions&
     ++counters_.flaps;
   }
   out.push(StateChanged{from, to, diag, remote_admin_down});
+  if (from == State::Up && to != State::Up) {
+    stop_echo(out);  // §6.4 "If the session goes Down, the transmission of Echo packets ... ceases"
+  }
   // Entering or leaving Up changes the advertised intervals (§6.8.3). A Poll
   // still running is abandoned: outside Up nothing waits on a Final, and on
   // entering Up only the transmit interval shrinks, which is immediate.

@@ -6,12 +6,12 @@
 //
 // Scope: Asynchronous mode, Poll Sequences, the passive role (§6.1), the
 // receiving side of Demand mode (a peer's D bit stops our periodic
-// transmission, §6.6). Not implemented: local Demand mode (bfd.DemandMode is
-// always 0, so we never set D and our Detection Time is always the
-// Asynchronous one), and the Echo function (§6.4, §6.8.5, §6.8.9): we
-// advertise SessionConfig::required_min_echo_rx_interval (default 0) and send
-// no Echo packets; echo hooks would go where on_packet reads the peer's
-// Required Min Echo RX Interval.
+// transmission, §6.6), and the Echo function (§6.4, §6.8.5, §6.8.9; on_echo
+// and the Echo* timers). Not implemented: local Demand mode (bfd.DemandMode
+// is always 0, so we never set D and our Detection Time is always the
+// Asynchronous one). Looping the peer's echoes back is the adapter's job (no
+// session state is involved: RFC 5880 §6.4 has the peer's forwarding plane
+// do it).
 
 #include <cstdint>
 #include <optional>
@@ -36,7 +36,17 @@ struct SessionConfig {
   // is at least 1 s (§6.8.3); the configured value applies once Up.
   std::uint32_t desired_min_tx_interval = kSlowTxIntervalUs;
   std::uint32_t required_min_rx_interval = kSlowTxIntervalUs;
-  std::uint32_t required_min_echo_rx_interval = 0;  // advertised only (no Echo function)
+  // Echo function (§6.4). Required Min Echo RX Interval: advertised; nonzero
+  // tells the peer it may send us echoes (the adapter loops them back).
+  std::uint32_t required_min_echo_rx_interval = 0;
+  // Our desired interval between Echo packets (no RFC variable: §6.8.9 leaves
+  // transmission to the implementation); 0 = never send echoes.
+  std::uint32_t desired_min_echo_tx_interval = 0;
+  // §6.8.3: "When the Echo function is active, a system SHOULD set
+  // bfd.RequiredMinRxInterval to a value of not less than one second": while
+  // our echoes run, the advertised Required Min RX Interval is raised to at
+  // least this (0 disables the slowdown; a configured 0 stays 0).
+  std::uint32_t echo_control_rx_interval = kSlowTxIntervalUs;
   std::uint8_t detect_mult = 3;                      // bfd.DetectMult, nonzero
   bool control_plane_independent = false;            // the C bit
   AuthConfig auth;                                   // bfd.AuthType and its key
@@ -50,6 +60,10 @@ struct TimerSettings {
   std::uint32_t desired_min_tx_interval = kSlowTxIntervalUs;
   std::uint32_t required_min_rx_interval = kSlowTxIntervalUs;
   std::uint8_t detect_mult = 3;
+  // §6.8.13: echo settings change at any time, no Poll Sequence.
+  std::uint32_t required_min_echo_rx_interval = 0;
+  std::uint32_t desired_min_echo_tx_interval = 0;
+  friend bool operator==(const TimerSettings&, const TimerSettings&) = default;
 };
 
 // What the adapter knows about a received packet beyond its decoded fields.
@@ -90,6 +104,11 @@ class Session {
   Actions start(TimePoint now);
   // A packet decode() accepted and the engine demultiplexed to this session.
   Actions on_packet(TimePoint now, const ControlPacket& packet, const RxMeta& meta);
+  // An Echo packet of ours came back: decode_echo() accepted it and the
+  // adapter found this session by its My Discriminator (§6.8.8). Refused
+  // (counted as an echo_* RxDrop) unless echoes run and the cookie and a
+  // recent sequence number prove we sent it.
+  Actions on_echo(TimePoint now, const EchoPacket& packet);
   // A timer armed by an ArmTimer action expired.
   Actions on_timer(TimePoint now, TimerKind kind);
   // §6.8.16: hold the session in AdminDown; `diag` is normally
@@ -116,6 +135,14 @@ class Session {
   // Whether periodic Control packets are being sent (§6.8.7).
   bool periodic_transmission() const;
 
+  // Echo function: whether we are sending echoes ("the Echo function
+  // active", §6.8), the interval between them (§6.8.9; 0 = no echo possible)
+  // and the time without a returned echo that fails the session (§6.8.5).
+  bool echo_active() const { return echo_.active; }
+  std::uint32_t echo_transmit_interval_us() const;
+  std::uint64_t echo_detection_time_us() const;
+  std::uint32_t remote_min_echo_rx_interval_us() const { return remote_min_echo_rx_; }
+
  private:
   struct Poll {
     bool active = false;          // we are sending P (§6.5)
@@ -134,6 +161,12 @@ class Session {
   void retime(TimePoint now, Actions& out);
   void retime_transmit(TimePoint now, Actions& out);
   void retime_detect(Actions& out);
+  // Echo function (session_echo.cpp).
+  bool retime_echo(TimePoint now, Actions& out);  // true when echoes started or stopped
+  void stop_echo(Actions& out);
+  void send_echo(TimePoint now, Actions& out);
+  void arm_echo_transmit(TimePoint now, Actions& out);
+  Actions on_echo_timer(TimePoint now, TimerKind kind);
 
   SessionConfig config_;
   Random& random_;
@@ -143,7 +176,7 @@ class Session {
   // Received fields §6.8.4 needs that §6.8.1 has no variable for.
   std::uint32_t remote_desired_min_tx_ = 0;
   std::uint8_t remote_detect_mult_ = 0;
-  std::uint32_t remote_min_echo_rx_ = 0;  // for a future Echo function
+  std::uint32_t remote_min_echo_rx_ = 0;  // §6.8.9: 0 forbids our echoes
 
   // §6.8.3: the intervals in effect, which lag the advertised ones while a
   // Poll Sequence runs (slower tx and faster rx wait for the Final).
@@ -159,6 +192,16 @@ class Session {
   std::optional<TimePoint> last_tx_;
   std::optional<TimePoint> gap_anchor_;
   std::optional<ControlPacket> last_sent_;  // Keyed MD5/SHA1 XmitAuthSeq policy
+
+  struct Echo {
+    bool active = false;
+    std::uint64_t cookie = 0;         // random per session, proves an echo is ours
+    std::uint32_t next_sequence = 0;  // random start
+    std::optional<TimePoint> tx_armed_at;
+    std::optional<TimePoint> detect_armed_at;
+    TimePoint last_rx{};  // last accepted echo, or when echoes started
+  };
+  Echo echo_;
   SessionCounters counters_;
 };
 

@@ -20,7 +20,10 @@ void Session::refresh_advertised() {
   const std::uint32_t tx =
       up ? config_.desired_min_tx_interval
          : std::max(config_.desired_min_tx_interval, kSlowTxIntervalUs);
-  const std::uint32_t rx = config_.required_min_rx_interval;
+  std::uint32_t rx = config_.required_min_rx_interval;
+  if (echo_.active && rx != 0) {
+    rx = std::max(rx, config_.echo_control_rx_interval);  // §6.8.3 slowdown while echoing
+  }
   if (tx == bfd_.DesiredMinTxInterval && rx == bfd_.RequiredMinRxInterval) {
     return;
   }
@@ -73,6 +76,9 @@ std::optional<TimePoint> Session::detection_deadline() const {
 }
 
 void Session::retime(TimePoint now, Actions& out) {
+  if (retime_echo(now, out)) {
+    refresh_advertised();  // the §6.8.3 echo slowdown starts or ends
+  }
   retime_transmit(now, out);
   retime_detect(out);
 }

@@ -21,7 +21,12 @@ std::chrono::microseconds until(TimePoint at, TimePoint now) {
 }  // namespace
 
 Service::Service(event_base* base, Random& random, StateCallback on_state)
-    : base_(base), random_(random), on_state_(std::move(on_state)), engine_(random) {}
+    : base_(base),
+      random_(random),
+      on_state_(std::move(on_state)),
+      engine_(random),
+      echo_(base, engine_,
+            [this](SessionId id, const Actions& a, TimePoint now) { execute(id, a, now); }) {}
 
 Service::~Service() = default;
 
@@ -75,11 +80,14 @@ std::expected<SessionId, std::string> Service::add(const SessionSpec& spec) {
   link.peer = {spec.key.peer, spec.key.multihop ? kMultihopPort : kSingleHopPort,
                spec.key.peer.is_link_local() ? spec.key.ifindex : 0};
   const SessionId sid = *id;
-  link.transmit = std::make_unique<platform::Timer>(
-      base_, [this, sid] { on_timer(sid, TimerKind::Transmit); });
-  link.detect = std::make_unique<platform::Timer>(
-      base_, [this, sid] { on_timer(sid, TimerKind::Detect); });
+  for (std::size_t k = 0; k < kTimerKindCount; ++k) {
+    const auto kind = static_cast<TimerKind>(k);
+    link.timers[k] = std::make_unique<platform::Timer>(base_, [this, sid, kind] {
+      on_timer(sid, kind);
+    });
+  }
   link.since = now;
+  echo_.configure(sid, spec);
   execute(sid, engine_.find(sid)->start(now), now);
   return sid;
 }
@@ -88,6 +96,7 @@ void Service::set_timers(SessionId id, const TimerSettings& timers) {
   if (engine_.find(id) == nullptr) return;
   const TimePoint now = Clock::now();
   execute(id, engine_.set_timers(id, now, timers), now);
+  echo_.configure(id, *engine_.spec(id));
 }
 
 void Service::remove(SessionId id) {
@@ -97,6 +106,7 @@ void Service::remove(SessionId id) {
   // RFC 5880 §6.8.16: tell the peer this is administrative, not a failure.
   execute(id, s->admin_down(now, Diag::AdministrativelyDown), now);
   links_.erase(id);
+  echo_.forget(id);
   engine_.remove(id);
 }
 
@@ -132,8 +142,10 @@ void Service::on_readable(Listener& listener) {
                 std::nullopt};
     if (d.ttl >= 0 && d.ttl <= 255) path.ttl = static_cast<std::uint8_t>(d.ttl);
     const TimePoint now = Clock::now();
-    if (auto delivered = engine_.receive(now, d.payload, path))
+    if (auto delivered = engine_.receive(now, d.payload, path)) {
+      echo_.learn(delivered->id, path, now);  // where this session's echoes go
       execute(delivered->id, delivered->actions, now);
+    }
   }
 }
 
@@ -154,10 +166,12 @@ void Service::execute(SessionId id, const Actions& actions, TimePoint now) {
       auto wire = encode_signed(t->packet, session->auth());
       if (!wire || !platform::send_datagram(link.tx.get(), wire->bytes(), link.peer))
         ++io_.send_errors;  // counted; the Detection Time covers lost packets
+    } else if (const auto* e = std::get_if<TransmitEcho>(&action)) {
+      echo_.send(id, e->packet, now);
     } else if (const auto* a = std::get_if<ArmTimer>(&action)) {
-      (a->kind == TimerKind::Transmit ? link.transmit : link.detect)->arm(until(a->at, now));
+      link.timers[static_cast<std::size_t>(a->kind)]->arm(until(a->at, now));
     } else if (const auto* c = std::get_if<CancelTimer>(&action)) {
-      (c->kind == TimerKind::Transmit ? link.transmit : link.detect)->cancel();
+      link.timers[static_cast<std::size_t>(c->kind)]->cancel();
     } else if (const auto* sc = std::get_if<StateChanged>(&action)) {
       link.since = now;
       if (on_state_) on_state_(StateEvent{id, *engine_.spec(id), *sc});

@@ -3,11 +3,10 @@
 // expiries to the sans-I/O Engine/Session, and executes the actions they
 // return. One receive socket per (family, port) — 3784 single hop (RFC 5881
 // §4), 4784 multihop (RFC 5883 §4) — shared by every session; one transmit
-// socket per session with a source port in 49152-65535 and TTL 255.
-//
-// Not implemented: the Echo function (port 3785). Sessions advertise a
-// Required Min Echo RX Interval of 0, which tells peers not to send echoes.
+// socket per session with a source port in 49152-65535 and TTL 255. The
+// Echo function's packets (port 3785) go through EchoIo (echo_io.h).
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <expected>
@@ -17,6 +16,7 @@
 #include <string>
 
 #include "bfd/engine.h"
+#include "bfd/io/echo_io.h"
 #include "platform/event.h"
 #include "platform/udp.h"
 
@@ -60,14 +60,14 @@ class Service {
   std::optional<std::chrono::steady_clock::time_point> since(SessionId id) const;
   std::uint16_t source_port(SessionId id) const;
   const IoCounters& io_counters() const { return io_; }
+  const EchoCounters& echo_counters() const { return echo_.counters(); }
 
  private:
   struct Link {
     platform::UniqueFd tx;
     platform::Endpoint peer;
     std::uint16_t source_port = 0;
-    std::unique_ptr<platform::Timer> transmit;
-    std::unique_ptr<platform::Timer> detect;
+    std::array<std::unique_ptr<platform::Timer>, kTimerKindCount> timers;  // by TimerKind
     TimePoint since;
   };
   struct Listener {
@@ -87,6 +87,7 @@ class Service {
   Random& random_;
   StateCallback on_state_;
   Engine engine_;
+  EchoIo echo_;
   std::map<SessionId, Link> links_;
   std::map<std::pair<platform::Family, bool>, Listener> listeners_;
   IoCounters io_;
