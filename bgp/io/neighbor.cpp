@@ -143,6 +143,7 @@ void Neighbor::attach(Direction d, platform::UniqueFd fd) {
         a->self->on_event(a->direction, what);
       },
       arg);
+  bufferevent_set_max_single_read(c.bev, kMaxSingleRead);
   bufferevent_enable(c.bev, EV_READ | EV_WRITE);
 }
 

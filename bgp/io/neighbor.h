@@ -23,6 +23,9 @@ inline constexpr std::uint16_t kBgpPort = 179;
 // A session whose peer stops reading is torn down rather than buffering
 // without bound (our own announcements are small; this only trips on a stuck peer).
 inline constexpr std::size_t kMaxPendingOutput = 8 * 1024 * 1024;
+// Input is read up to this much at a time and fed to the session at once
+// (on_read drains it all), so it is also the input buffer's bound.
+inline constexpr std::size_t kMaxSingleRead = 64 * 1024;
 
 struct Transport {
   platform::IpAddress address;

@@ -1,0 +1,437 @@
+#!/usr/bin/python3
+"""BFD at scale: fbfd, BIRD `protocol bfd` and FRR bfdd side by side (issue 3).
+
+For each session count N and each measured daemon, a fresh lab: namespaces
+`m` (the measured daemon) and `p` (the peer, the same daemon kind for every
+measured one) joined by one veth, with N address pairs on it
+(198.18.0.0/15, the RFC 2544 benchmark range: m gets 198.18.a.b, p
+198.19.a.b) and one single-hop session per pair at --interval ms × --mult.
+Once every session is Up on both sides (and a settle time for the Poll
+Sequences), the bench records for --duration seconds:
+
+- CPU: utime+stime of the measured process (/proc/PID/stat; FRR: bfdd only)
+  over the window, as CPU seconds per session-second and % of one core;
+  per-thread schedstat run time as a finer cross-check (JSON only);
+- flaps: from the daemons' own state before/after (fbfd flap counters, FRR
+  session-down counters, BIRD's per-session "since"), and on the wire: a
+  packet whose State is not Up, or a gap beyond the Detection Time;
+- transmit jitter of the measured daemon: tcpdump on m's veth (kernel
+  transmit timestamps), per-session inter-packet gaps against the RFC 5880
+  §6.8.7 window (pcapbfd.py).
+
+    sudo bench/bfd_scale/bfd_scale.py                       # N = 1,100,200,1000, 20 s each
+    sudo bench/bfd_scale/bfd_scale.py --quick               # N = 100, 5 s, fbfd only
+    sudo bench/bfd_scale/bfd_scale.py -n 200 -d 30 --daemons fbfd,bird --rounds 2
+
+Writes OUT/bfd_scale.json and OUT/bfd_scale.md (default OUT: a new
+directory under /tmp) and prints the table. Needs root, bird, FRR
+(/usr/lib/frr/bfdd), tcpdump and a built fbfd ($FBF_BUILD_DIR or
+--build-dir).
+"""
+import argparse
+import json
+import os
+import platform
+import shlex
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+sys.path.insert(0, str(REPO / "tests" / "lab"))
+sys.path.insert(0, str(HERE))
+
+import pcapbfd  # noqa: E402
+
+DAEMONS = ("fbfd", "bird", "frr")
+TCPDUMP = "/usr/bin/tcpdump"
+
+
+# --- addresses and sessions ------------------------------------------------------------
+def addr(side, i):
+    """Session i's address on side 'm' (198.18.a.b) or 'p' (198.19.a.b)."""
+    return f"198.{18 if side == 'm' else 19}.{i // 250}.{i % 250 + 1}"
+
+
+def add_addresses(node, dev, side, n):
+    """N /15 addresses on dev in one `ip -batch` (fast for 1000)."""
+    batch = node.path(f"addrs-{side}.batch")
+    batch.write_text("".join(f"address add {addr(side, i)}/15 dev {dev}\n" for i in range(n)))
+    node.run(["ip", "-batch", str(batch)], timeout=120)
+
+
+def mac_of(node, dev):
+    return json.loads(node.run(["ip", "-j", "link", "show", "dev", dev]).stdout)[0]["address"]
+
+
+def add_neighbours(node, dev, side, n, lladdr):
+    """Permanent ARP entries for the other side's N addresses. The neighbour
+    table's gc_thresh limits are global on Linux (1024 entries by default,
+    shared by every namespace); permanent entries are not counted, so 1000
+    sessions neither overflow the table nor send ARP during the run."""
+    other = "p" if side == "m" else "m"
+    batch = node.path(f"neigh-{side}.batch")
+    batch.write_text("".join(f"neighbor replace {addr(other, i)} lladdr {lladdr} dev {dev} "
+                             "nud permanent\n" for i in range(n)))
+    node.run(["ip", "-batch", str(batch)], timeout=120)
+
+
+# --- one daemon of each kind -------------------------------------------------------------
+class Side:
+    """A daemon running N standalone sessions in one node; `me`/`other` are
+    'm'/'p' (whose addresses are local/remote)."""
+
+    def __init__(self, kind, node, me, n, ifname, interval, mult):
+        from fbflab import Bfd, BfdPeer, Bird, Frr
+        from fbflab.fbfd import Fbfd
+        self.kind, self.n, self.me = kind, n, me
+        other = "p" if me == "m" else "m"
+        router_id = addr(me, 0)
+        if kind == "fbfd":
+            peers = [{"address": addr(other, i), "local_address": addr(me, i),
+                      "interface": ifname, "min_tx": f"{interval}ms",
+                      "min_rx": f"{interval}ms", "multiplier": mult} for i in range(n)]
+            self.daemon = Fbfd(node, local_as=65001, router_id=router_id, bfd_peers=peers,
+                               log_level="info", name=f"fbfd-{me}")
+        else:
+            timers = Bfd(min_tx=interval, min_rx=interval, multiplier=mult)
+            peers = [BfdPeer(address=addr(other, i), local_address=addr(me, i),
+                             interface=ifname, bfd=timers) for i in range(n)]
+            cls = Bird if kind == "bird" else Frr
+            self.daemon = cls(node, asn=65001, router_id=router_id, bfd_peers=peers,
+                              name=f"{kind}-{me}")
+
+    def start(self):
+        self.daemon.start(timeout=60)
+        return self
+
+    def pid(self):
+        """The process doing BFD (FRR: bfdd, not zebra/bgpd)."""
+        if self.kind == "fbfd":
+            return self.daemon.proc.pid
+        if self.kind == "bird":
+            return self.daemon.procs[0].pid
+        return next(p.pid for p in self.daemon.procs if p.name.endswith("-bfdd"))
+
+    def state(self):
+        """{"up": sessions Up, "marks": {peer: value that changes on a flap},
+        "flaps": counter where the daemon has one (else None)}."""
+        if self.kind == "fbfd":
+            sessions = self.daemon.fbfctl("show", "bfd", timeout=60)["sessions"]
+            return {"up": sum(s["state"] == "Up" for s in sessions),
+                    "marks": {s["peer"]: s.get("flaps") for s in sessions},
+                    "flaps": sum(int(s.get("flaps") or 0) for s in sessions)}
+        if self.kind == "bird":
+            sessions = self.daemon.bfd_sessions()
+            return {"up": sum(s["state"] == "Up" for s in sessions.values()),
+                    "marks": {a: (s["state"], s["since"]) for a, s in sessions.items()},
+                    "flaps": None}
+        peers = self.daemon.vtysh_json("show bfd peers json") or []
+        counters = self.daemon.vtysh_json("show bfd peers counters json") or []
+        return {"up": sum(p.get("status") == "up" for p in peers),
+                "marks": {c["peer"]: c.get("session-down-events") for c in counters},
+                "flaps": sum(int(c.get("session-down-events") or 0) for c in counters)}
+
+
+def changed_sessions(before, after):
+    """Sessions whose flap mark moved (or vanished) between two state() calls."""
+    return sum(1 for k, v in before["marks"].items() if after["marks"].get(k) != v)
+
+
+# --- measurement helpers ---------------------------------------------------------------------
+def cpu_times(pid):
+    """(utime+stime seconds, schedstat run time seconds summed over threads)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    ticks = int(fields[11]) + int(fields[12])          # utime, stime (fields 14, 15)
+    run_ns = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            run_ns += int((task / "schedstat").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass
+    return ticks / os.sysconf("SC_CLK_TCK"), run_ns / 1e9
+
+
+def udp_errors(node):
+    """RcvbufErrors / InErrors of the namespace's UDP MIB (drops before the daemon)."""
+    text = node.run(["cat", "/proc/net/snmp"]).stdout.splitlines()
+    rows = [line.split() for line in text if line.startswith("Udp:")]
+    if len(rows) < 2:
+        return {}
+    return {k: int(v) for k, v in zip(rows[0][1:], rows[1][1:])
+            if k in ("InDatagrams", "InErrors", "RcvbufErrors", "SndbufErrors")}
+
+
+def machine():
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cpu": model, "cpus": os.cpu_count(), "kernel": platform.release(),
+            "python": platform.python_version()}
+
+
+def versions():
+    def first_line(argv):
+        try:
+            cp = subprocess.run(argv, capture_output=True, text=True, timeout=10)
+            return (cp.stdout + cp.stderr).strip().splitlines()[0]
+        except (OSError, IndexError, subprocess.TimeoutExpired):
+            return None
+    return {"bird": first_line(["bird", "--version"]),
+            "frr": first_line(["/usr/lib/frr/bfdd", "--version"]),
+            "fbfd": first_line([str(_fbfd_binary()), "--version"])}
+
+
+def _fbfd_binary():
+    from fbflab.fbfd import FBFD
+    return FBFD
+
+
+class Capture:
+    """tcpdump on one interface of a node: BFD only, nanosecond kernel stamps."""
+
+    def __init__(self, node, ifname, path):
+        self.path, self.log = path, Path(str(path) + ".log")
+        self.proc = node.popen([TCPDUMP, "-i", ifname, "-n", "-s", "128", "-B", "32768",
+                                "--time-stamp-precision=nano", "-w", str(path),
+                                "udp port 3784 or udp port 4784"],
+                               name="tcpdump", log=self.log)
+        from fbflab import wait_until
+        wait_until(lambda: "listening on" in self.proc.log_text(), 10, "tcpdump to listen")
+
+    def stop(self):
+        self.proc.signal(signal.SIGINT)     # flushes the file and prints its counters
+        self.proc.stop(10)
+        return self.proc.log_text()
+
+
+# --- one point ---------------------------------------------------------------------------------
+def run_point(kind, n, *, peer="bird", duration=20.0, interval=50, mult=3, settle=3.0,
+              keep=False, log=print):
+    """Measure daemon `kind` with n sessions against `peer`; returns a dict."""
+    from fbflab import Lab, wait_until
+    with Lab(name=f"bfdscale-{kind}-{n}", keep_dir=keep or None) as lab:
+        m, p = lab.add_node("m"), lab.add_node("p")
+        lab.add_link(m, p, a_ifname="to-p", b_ifname="to-m")
+        for node, side, dev, other_dev, other_node in ((m, "m", "to-p", "to-m", p),
+                                                       (p, "p", "to-m", "to-p", m)):
+            add_addresses(node, dev, side, n)
+            add_neighbours(node, dev, side, n, mac_of(other_node, other_dev))
+        t_setup = time.monotonic()
+        peer_side = Side(peer, p, "p", n, "to-m", interval, mult).start()
+        measured = Side(kind, m, "m", n, "to-p", interval, mult).start()
+
+        def all_up():
+            a, b = measured.state()["up"], peer_side.state()["up"]
+            return (a, b) if a == n and b == n else None
+        up_timeout = 60 + n * 0.2
+        try:
+            wait_until(all_up, up_timeout, f"{n} sessions Up on {kind} and {peer}",
+                       interval=1.0)
+        except AssertionError as exc:
+            raise RuntimeError(f"{kind} N={n}: sessions did not all come Up: {exc}") from None
+        up_after = time.monotonic() - t_setup
+        time.sleep(settle)     # Poll Sequences to the fast rate (§6.8.3) finish
+
+        pcap = Path(lab.path(f"{kind}-{n}.pcap"))
+        cap = Capture(m, "to-p", pcap)
+        time.sleep(0.5)
+        m_state0, p_state0 = measured.state(), peer_side.state()
+        udp_m0, udp_p0 = udp_errors(m), udp_errors(p)
+        load0 = os.getloadavg()
+        pid, peer_pid = measured.pid(), peer_side.pid()
+        cpu0, peer_cpu0 = cpu_times(pid), cpu_times(peer_pid)
+        t0_ns, t0 = time.time_ns(), time.monotonic()
+        time.sleep(duration)
+        cpu1, peer_cpu1 = cpu_times(pid), cpu_times(peer_pid)
+        t1_ns, t1 = time.time_ns(), time.monotonic()
+        load1 = os.getloadavg()
+        udp_m1, udp_p1 = udp_errors(m), udp_errors(p)
+        m_state1, p_state1 = measured.state(), peer_side.state()
+        time.sleep(0.3)
+        tcpdump_log = cap.stop()
+
+        linktype, frames = pcapbfd.read_pcap(pcap)
+        packets = [(ts, b) for ts, b in
+                   ((ts, pcapbfd.parse_bfd(f, linktype)) for ts, f in frames) if b]
+        measured_addrs = {addr("m", i) for i in range(n)}
+        wire = pcapbfd.analyse(packets, measured_addrs, t0_ns, t1_ns)
+        elapsed = t1 - t0
+        cpu_s = cpu1[0] - cpu0[0]
+        point = {
+            "daemon": kind, "peer": peer, "sessions": n, "interval_ms": interval,
+            "multiplier": mult, "duration_s": round(elapsed, 3),
+            "setup_to_all_up_s": round(up_after, 1),
+            "cpu_s": round(cpu_s, 3),
+            "cpu_s_per_session_s": cpu_s / (n * elapsed),
+            "cpu_pct_of_core": 100.0 * cpu_s / elapsed,
+            "schedstat_cpu_s": round(cpu1[1] - cpu0[1], 4),
+            "peer_cpu_pct_of_core": 100.0 * (peer_cpu1[0] - peer_cpu0[0]) / elapsed,
+            "loadavg_1m": [round(load0[0], 2), round(load1[0], 2)],
+            "flaps": {
+                "measured_counter": (None if m_state1["flaps"] is None
+                                     else m_state1["flaps"] - m_state0["flaps"]),
+                "measured_sessions_changed": changed_sessions(m_state0, m_state1),
+                "peer_sessions_changed": changed_sessions(p_state0, p_state1),
+                "measured_up_at_end": m_state1["up"], "peer_up_at_end": p_state1["up"],
+                **{f"wire_{k}": v for k, v in wire["wire_flaps"].items()},
+            },
+            "sessions_seen_on_wire": wire["sessions_seen"],
+            "jitter": wire["jitter"],
+            "udp_measured": {k: udp_m1.get(k, 0) - udp_m0.get(k, 0) for k in udp_m1},
+            "udp_peer": {k: udp_p1.get(k, 0) - udp_p0.get(k, 0) for k in udp_p1},
+            "tcpdump": " ".join(l for l in tcpdump_log.splitlines() if "packets" in l),
+        }
+        point["false_flaps"] = total_flaps(point)
+        log(f"  {kind:5} N={n:<5} cpu {point['cpu_pct_of_core']:6.2f}% "
+            f"({point['cpu_s_per_session_s'] * 1e6:7.1f} µs/session-s)  "
+            f"jitter in window {fmt(point['jitter']['inside_pct'], '.3f')}%  "
+            f"flaps {point['false_flaps']}  load {point['loadavg_1m']}")
+        return point
+
+
+def total_flaps(point):
+    """Every sign of a flap during the window, from the daemons or the wire."""
+    f = point["flaps"]
+    wm, wp = f["wire_from_measured"], f["wire_from_peer"]
+    return (max(f["measured_counter"] or 0, f["measured_sessions_changed"])
+            + f["peer_sessions_changed"]
+            + wm["sessions_not_up"] + wp["sessions_not_up"]
+            + wm["gaps_over_detection_time"] + wp["gaps_over_detection_time"]
+            + (point["sessions"] - f["measured_up_at_end"])
+            + (point["sessions"] - f["peer_up_at_end"]))
+
+
+# --- report ---------------------------------------------------------------------------------------
+def fmt(v, spec=".2f"):
+    return "n/a" if v is None else format(v, spec)
+
+
+def table(points):
+    head = ("| N | daemon | CPU % of a core | CPU µs per session-second | false flaps "
+            "| tx gaps in RFC window | gap p50 / p99 / p99.9 (ms) | early / late gaps "
+            "| peer CPU % |")
+    rows = [head, "|---:|---|---:|---:|---:|---:|---|---:|---:|"]
+    for pt in sorted(points, key=lambda p: (p["sessions"], DAEMONS.index(p["daemon"]))):
+        j = pt["jitter"]
+        g = j["gap_ms"]
+        rows.append(
+            f"| {pt['sessions']} | {pt['daemon']} | {pt['cpu_pct_of_core']:.2f} "
+            f"| {pt['cpu_s_per_session_s'] * 1e6:.1f} | {pt['false_flaps']} "
+            f"| {fmt(j['inside_pct'], '.3f')} % of {j['gaps']} "
+            f"| {fmt(g['p50'])} / {fmt(g['p99'])} / {fmt(g['p99.9'])} "
+            f"| {j['early']} / {j['late']} | {pt['peer_cpu_pct_of_core']:.1f} |")
+    return "\n".join(rows)
+
+
+def ratios(points):
+    """fbfd CPU / BIRD CPU and fbfd / FRR per N (mean over rounds)."""
+    by = {}
+    for pt in points:
+        by.setdefault((pt["sessions"], pt["daemon"]), []).append(pt["cpu_s"] / pt["duration_s"])
+    out = {}
+    for (n, d), _v in sorted(by.items()):
+        if d != "fbfd":
+            continue
+        mean = lambda k: sum(by[k]) / len(by[k]) if k in by else None  # noqa: E731
+        f, b, r = mean((n, "fbfd")), mean((n, "bird")), mean((n, "frr"))
+        out[str(n)] = {"fbfd/bird": f / b if f is not None and b else None,
+                       "fbfd/frr": f / r if f is not None and r else None}
+    return out
+
+
+def verdicts(points, rat):
+    """The issue's targets, checked on this run's figures."""
+    out = []
+    for n in ("200", "1000"):
+        r = rat.get(n, {}).get("fbfd/bird")
+        if r is not None:
+            out.append(f"N={n}: fbfd CPU / BIRD CPU = {r:.2f} "
+                       f"({'meets' if r <= 0.5 else 'misses'} the ≤ 0.5 target)")
+    for pt in points:
+        if pt["daemon"] != "fbfd":
+            continue
+        inside = pt["jitter"]["inside_pct"]
+        ok = pt["false_flaps"] == 0 and inside is not None and inside >= 99.9
+        out.append(f"N={pt['sessions']}: fbfd false flaps {pt['false_flaps']}, "
+                   f"{fmt(inside, '.3f')} % of transmissions in the RFC window "
+                   f"({'meets' if ok else 'misses'} the 0 flaps / 99.9 % target)")
+    return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("-n", "--sessions", default="1,100,200,1000",
+                    help="comma-separated session counts (default 1,100,200,1000)")
+    ap.add_argument("-d", "--duration", type=float, default=20.0,
+                    help="measurement window per point, seconds (default 20)")
+    ap.add_argument("--daemons", default=",".join(DAEMONS),
+                    help="measured daemons, comma-separated (default fbfd,bird,frr)")
+    ap.add_argument("--peer", default="bird", choices=("bird", "fbfd"),
+                    help="the peer every measured daemon runs against (default bird)")
+    ap.add_argument("--interval", type=int, default=50, help="min tx/rx, ms (default 50)")
+    ap.add_argument("--mult", type=int, default=3, help="detect multiplier (default 3)")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="repeat every point, rotating the daemon order (default 1)")
+    ap.add_argument("--quick", action="store_true",
+                    help="N=100, 5 s, fbfd only (a smoke run; overrides -n/-d/--daemons)")
+    ap.add_argument("--build-dir", help="fbfd build tree (default $FBF_BUILD_DIR or build/)")
+    ap.add_argument("-o", "--out", help="output directory (default: a new one in /tmp)")
+    ap.add_argument("--keep", action="store_true", help="keep each lab's directory (pcaps, logs)")
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.sessions, args.duration, args.daemons = "100", 5.0, "fbfd"
+    if args.build_dir:
+        os.environ["FBF_BUILD_DIR"] = str(Path(args.build_dir).resolve())
+    if os.geteuid() != 0:
+        ap.error("needs root (network namespaces)")
+    counts = [int(x) for x in args.sessions.split(",") if x]
+    daemons = [d for d in args.daemons.split(",") if d]
+    for d in daemons:
+        if d not in DAEMONS:
+            ap.error(f"unknown daemon {d!r}: one of {', '.join(DAEMONS)}")
+    out = Path(args.out or tempfile.mkdtemp(prefix="bfd-scale-"))
+    out.mkdir(parents=True, exist_ok=True)
+
+    command = " ".join(shlex.quote(a) for a in [sys.argv[0]] + (argv or sys.argv[1:]))
+    print(f"bfd_scale: N={counts} daemons={daemons} peer={args.peer} "
+          f"{args.interval} ms x {args.mult}, {args.duration:g} s per point -> {out}")
+    points = []
+    for r in range(args.rounds):
+        for n in counts:
+            order = daemons[r % len(daemons):] + daemons[:r % len(daemons)]
+            for kind in order:
+                points.append(run_point(kind, n, peer=args.peer, duration=args.duration,
+                                        interval=args.interval, mult=args.mult,
+                                        keep=args.keep))
+    rat = ratios(points)
+    result = {"command": command, "started": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+              "machine": machine(), "versions": versions(),
+              "config": {"sessions": counts, "daemons": daemons, "peer": args.peer,
+                         "interval_ms": args.interval, "multiplier": args.mult,
+                         "duration_s": args.duration, "rounds": args.rounds},
+              "points": points, "ratios": rat, "verdicts": verdicts(points, rat)}
+    (out / "bfd_scale.json").write_text(json.dumps(result, indent=2) + "\n")
+    md = [f"`{command}`", "", table(points), ""]
+    for n, r in rat.items():
+        md.append(f"- N={n}: fbfd/BIRD CPU = {fmt(r['fbfd/bird'])}, "
+                  f"fbfd/FRR CPU = {fmt(r['fbfd/frr'])}")
+    md += [f"- {v}" for v in result["verdicts"]]
+    (out / "bfd_scale.md").write_text("\n".join(md) + "\n")
+    print("\n".join(md))
+    print(f"\nwritten: {out / 'bfd_scale.json'}, {out / 'bfd_scale.md'}")
+    return result
+
+
+if __name__ == "__main__":
+    main()
