@@ -186,6 +186,7 @@ void BfdSessions::add(const SessionSpec& spec) {
                spec.name, spec.key.peer.to_string(), spec.key.multihop ? "multihop" : "single hop",
                *id, service_->source_port(*id));
   register_metrics(*id, spec);
+  if (admin_down_.contains(spec.name)) service_->set_admin_down(*id, true);  // maintenance
 }
 
 void BfdSessions::remove(SessionId id) {
@@ -198,6 +199,20 @@ void BfdSessions::remove(SessionId id) {
 
 void BfdSessions::shutdown() {
   service_->admin_down_all();
+}
+
+void BfdSessions::set_admin_down(const std::set<std::string>& neighbors) {
+  if (neighbors == admin_down_) return;
+  for (bfd::SessionId id : service_->engine().ids()) {
+    const auto* spec = service_->engine().spec(id);
+    if (spec == nullptr) continue;
+    const bool want = neighbors.contains(spec->name);
+    if (want == admin_down_.contains(spec->name)) continue;
+    spdlog::info("bfd {} {}: maintenance: {}", spec->name, spec->key.peer.to_string(),
+                 want ? "AdminDown" : "leaving AdminDown");
+    service_->set_admin_down(id, want);
+  }
+  admin_down_ = neighbors;
 }
 
 void BfdSessions::on_state_changed(const bfd::io::StateEvent& e) {

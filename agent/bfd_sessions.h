@@ -6,6 +6,7 @@
 // metrics and `show bfd`.
 
 #include <functional>
+#include <set>
 #include <map>
 #include <memory>
 #include <string>
@@ -36,6 +37,10 @@ class BfdSessions {
   std::vector<std::string> apply(const Config& config);
   // SIGTERM: AdminDown (diag 7) on every session, sent before we exit.
   void shutdown();
+  // Maintenance with close_sessions: the BFD sessions of these neighbors go
+  // AdminDown (diag 7, RFC 5882 §3.2: the peer must not treat it as a
+  // failure); the others that were held come back.
+  void set_admin_down(const std::set<std::string>& neighbors);
 
   void on_state(Listener listener) { listeners_.push_back(std::move(listener)); }
   void register_commands(CommandTable& commands);
@@ -56,6 +61,7 @@ class BfdSessions {
   std::unique_ptr<bfd::io::Service> service_;
   std::vector<Listener> listeners_;
   std::vector<std::string> errors_;
+  std::set<std::string> admin_down_;  // neighbor names held AdminDown
 };
 
 }  // namespace fbf::agent

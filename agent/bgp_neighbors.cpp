@@ -49,6 +49,11 @@ std::string family_name(bgp::AfiSafi f) {
   return f == bgp::kIpv4Unicast ? "ipv4-unicast" : f == bgp::kIpv6Unicast ? "ipv6-unicast" : "other";
 }
 
+bool targets(const ServiceConfig& s, const std::string& neighbor) {
+  return s.neighbors.empty() ||
+         std::find(s.neighbors.begin(), s.neighbors.end(), neighbor) != s.neighbors.end();
+}
+
 std::string join_communities(const std::vector<std::uint32_t>& cs) {
   std::string out;
   for (auto c : cs) out += (out.empty() ? "" : " ") + format_community(c);
@@ -87,11 +92,6 @@ std::vector<std::string> BgpNeighbors::apply(const Config& config) {
   const bool identity_changed = config.agent.local_as != config_.agent.local_as ||
                                 config.agent.router_id != config_.agent.router_id;
   config_ = config;
-  for (const auto& s : config.services) {
-    if (s.check)
-      spdlog::warn("service {}: health checks are not implemented yet; its prefixes are held "
-                   "withdrawn (fail safe) until they are", s.name);
-  }
   // Removed or changed neighbors: closed (their NOTIFICATION still flushes).
   for (auto it = entries_.begin(); it != entries_.end();) {
     auto wanted = std::find_if(config.neighbors.begin(), config.neighbors.end(),
@@ -136,6 +136,11 @@ void BgpNeighbors::start_neighbor(const NeighborConfig& n, const Config& config)
   entries_[n.name] = std::move(e);
   spdlog::info("bgp {} {}: AS {} {}{}", n.name, n.address.to_string(), n.remote_as,
                n.is_ibgp(config.agent.local_as) ? "iBGP" : "eBGP", n.passive ? ", passive" : "");
+  if (closed_.contains(n.name)) {
+    raw->held_for_maintenance = true;
+    spdlog::info("bgp {} {}: maintenance holds the session closed", n.name, n.address.to_string());
+    return;
+  }
   if (n.bfd_strict && !(bfd_query_ && bfd_query_(n) == bfd::State::Up)) {
     // draft-ietf-idr-bgp-bfd-strict-mode: no BGP session before BFD is Up.
     raw->held_for_bfd = true;
@@ -154,10 +159,11 @@ void BgpNeighbors::on_bfd(const bfd::SessionSpec& spec, const bfd::StateChanged&
       continue;
     if (change.to == bfd::State::Up && e->held_for_bfd) {
       e->held_for_bfd = false;
+      if (e->held_for_maintenance) continue;
       spdlog::info("bgp {} {}: BFD Up: starting the session (bfd_strict)", name,
                    n.address.to_string());
       e->neighbor->start();
-    } else if (change.is_failure()) {
+    } else if (change.is_failure() && !e->held_for_maintenance) {
       spdlog::warn("bgp {} {}: BFD Down ({}): closing with Cease/BFD Down", name,
                    n.address.to_string(), bfd::to_string(change.diag));
       if (n.bfd_strict) {
@@ -182,18 +188,22 @@ std::vector<bgp::Route> BgpNeighbors::routes_for(const Entry& e) const {
   if (e.config.address.is_v4()) ctx.local_ipv6 = e.config.next_hop_other;
   else ctx.local_ipv4 = e.config.next_hop_other;
   for (const auto& s : config_.services) {
-    if (s.check) continue;  // held withdrawn until health checks exist (see apply)
-    if (!s.neighbors.empty() &&
-        std::find(s.neighbors.begin(), s.neighbors.end(), e.config.name) == s.neighbors.end())
-      continue;
+    if (!targets(s, e.config.name)) continue;
+    const ServiceDecision d = route_view_ ? route_view_(s) : ServiceDecision{};
+    if (!d.announced()) continue;
     bgp::ServiceAttributes attrs;
-    attrs.med = s.attributes.med;
-    attrs.as_path_prepend = s.attributes.as_path_prepend;
+    // CONFIG.md: `degraded` replaces med and as_path_prepend while failing.
+    const auto& chosen = d.announcement == Announcement::degraded ? s.degraded : s.attributes;
+    attrs.med = chosen.med;
+    attrs.as_path_prepend = chosen.as_path_prepend;
     attrs.local_pref = s.local_pref;
     attrs.communities = s.communities;
     for (const auto& lc : s.large_communities)
       attrs.large_communities.push_back({lc.global_admin, lc.local1, lc.local2});
-    auto r = bgp::make_routes(s.prefixes, bgp::make_route_attributes(attrs, ctx));
+    auto route_attrs = bgp::make_route_attributes(attrs, ctx);
+    if (d.announcement == Announcement::graceful_shutdown)
+      bgp::apply_graceful_shutdown(route_attrs, ctx, config_.maintenance.lower_preference);
+    auto r = bgp::make_routes(s.prefixes, route_attrs);
     routes.insert(routes.end(), r.begin(), r.end());
   }
   return routes;
@@ -203,6 +213,51 @@ void BgpNeighbors::refresh_routes(Entry& e) {
   if (!e.info) return;
   e.rib.set_routes(routes_for(e));
   e.neighbor->send_updates(e.rib.flush());
+}
+
+void BgpNeighbors::refresh_all() {
+  for (auto& [name, e] : entries_) refresh_routes(*e);
+}
+
+bool BgpNeighbors::announced(const ServiceConfig& service) const {
+  if (service.prefixes.empty()) return false;
+  for (const auto& [name, e] : entries_) {
+    if (!e->info || !targets(service, name)) continue;
+    if (e->rib.sent(service.prefixes.front()) != nullptr) return true;
+  }
+  return false;
+}
+
+bool BgpNeighbors::sent_to_all_up(const ServiceConfig& service) const {
+  if (service.prefixes.empty()) return true;
+  bool any_target = false, any_sent = false;
+  for (const auto& [name, e] : entries_) {
+    if (!targets(service, name)) continue;
+    any_target = true;
+    if (!e->info) continue;
+    if (e->rib.sent(service.prefixes.front()) == nullptr) return false;
+    any_sent = true;
+  }
+  return any_sent || !any_target;
+}
+
+void BgpNeighbors::set_closed(const std::set<std::string>& names, const std::string& message) {
+  closed_ = names;
+  for (auto& [name, e] : entries_) {
+    const bool close = names.contains(name);
+    if (close == e->held_for_maintenance) continue;
+    e->held_for_maintenance = close;
+    const auto peer = e->config.address.to_string();
+    if (close) {
+      // RFC 8326 §5 step 4 / RFC 9003: the routes are already withdrawn.
+      spdlog::info("bgp {} {}: maintenance: closing with Cease/Administrative Shutdown \"{}\"",
+                   name, peer, message);
+      e->neighbor->stop(bgp::CeaseSubcode::administrative_shutdown, message);
+    } else if (!e->held_for_bfd) {
+      spdlog::info("bgp {} {}: maintenance over: starting the session", name, peer);
+      e->neighbor->start();
+    }
+  }
 }
 
 void BgpNeighbors::on_action(Entry& e, const bgp::Action& action) {
@@ -223,6 +278,7 @@ void BgpNeighbors::on_action(Entry& e, const bgp::Action& action) {
     spdlog::info("bgp {} {}: announcing {} prefix(es) in {} UPDATE(s)", name, peer,
                  e.rib.sent_count(), updates.size());
     e.neighbor->send_updates(updates);
+    if (routes_sent_) routes_sent_();
   } else if (const auto* down = std::get_if<bgp::SessionDown>(&action)) {
     e.info.reset();
     e.rib.session_down();

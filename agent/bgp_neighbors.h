@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "agent/control_protocol.h"
 #include "agent/metrics.h"
 #include "agent/os_random.h"
+#include "agent/service_policy.h"
 #include "bfd/engine.h"
 #include "bgp/adj_rib_out.h"
 #include "bgp/io/neighbor.h"
@@ -50,6 +52,26 @@ class BgpNeighbors {
   using BfdQuery = std::function<std::optional<bfd::State>(const NeighborConfig&)>;
   void set_bfd_query(BfdQuery query) { bfd_query_ = std::move(query); }
 
+  // What each service announces (agent/services.*): consulted whenever a
+  // neighbor's routes are computed. Without one nothing is announced.
+  using RouteView = std::function<ServiceDecision(const ServiceConfig&)>;
+  void set_route_view(RouteView view) { route_view_ = std::move(view); }
+  // A session came up and got its routes (maintenance: restoring -> active).
+  void on_routes_sent(std::function<void()> hook) { routes_sent_ = std::move(hook); }
+  // Recompute and send every Established neighbor's routes now (a service's
+  // decision changed); only the difference goes out.
+  void refresh_all();
+  // Whether `service`'s prefixes are sent to at least one Established neighbor.
+  bool announced(const ServiceConfig& service) const;
+  // Whether `service`'s prefixes are out: at least one Established neighbor
+  // it targets has them and none that is up lacks them (true when it
+  // targets no configured neighbor at all: nothing to wait for).
+  bool sent_to_all_up(const ServiceConfig& service) const;
+  // Maintenance with close_sessions: these neighbors are closed with
+  // Cease/Administrative Shutdown and `message` (RFC 9003) and stay closed;
+  // neighbors leaving the set are started again.
+  void set_closed(const std::set<std::string>& names, const std::string& message);
+
   void register_commands(CommandTable& commands);
   json show_bgp() const;
   json show_routes() const;
@@ -63,6 +85,7 @@ class BgpNeighbors {
     std::chrono::steady_clock::time_point since = std::chrono::steady_clock::now();
     std::string last_error;
     bool held_for_bfd = false;  // bfd_strict: not started until BFD is Up
+    bool held_for_maintenance = false;  // close_sessions: closed until maintenance stop
   };
   struct Listener {
     platform::UniqueFd fd;
@@ -94,6 +117,9 @@ class BgpNeighbors {
   std::map<std::string, Listener> listeners_;
   Config config_;
   BfdQuery bfd_query_;
+  RouteView route_view_;
+  std::set<std::string> closed_;  // set_closed(): held closed for maintenance
+  std::function<void()> routes_sent_;
   std::unique_ptr<platform::PeriodicTimer> reaper_;
 };
 

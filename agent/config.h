@@ -131,6 +131,7 @@ struct HealthCheck {
   Duration timeout{500};
   int rise = 2;
   int fall = 2;
+  friend bool operator==(const HealthCheck&, const HealthCheck&) = default;
 };
 
 struct RouteAttributes {

@@ -50,6 +50,22 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::start(Config config,
   });
   daemon->bfd_->on_state(
       [bgp](const bfd::SessionSpec& spec, const bfd::StateChanged& c) { bgp->on_bfd(spec, c); });
+  Daemon* self_ptr = daemon.get();
+  Services::Hooks hooks;
+  hooks.routes_changed = [bgp] { bgp->refresh_all(); };
+  hooks.announced = [bgp](const ServiceConfig& s) { return bgp->announced(s); };
+  hooks.sent_to_all_up = [bgp](const ServiceConfig& s) { return bgp->sent_to_all_up(s); };
+  hooks.sessions_changed = [self_ptr] { self_ptr->apply_maintenance_sessions(); };
+  daemon->services_ =
+      std::make_unique<Services>(daemon->base_.get(), daemon->metrics_, std::move(hooks));
+  Services* services = daemon->services_.get();
+  daemon->services_->register_commands(daemon->commands_);
+  daemon->bgp_->set_route_view([services](const ServiceConfig& s) { return services->decision(s.name); });
+  daemon->bgp_->on_routes_sent([services] { services->routes_sent(); });
+  // Services first: the maintenance phase (resumed from state_dir) and the
+  // addresses are known before any neighbor can be sent a route.
+  for (const auto& e : daemon->services_->apply(daemon->config_)) spdlog::error("{}", e);
+  daemon->apply_maintenance_sessions();
   (void)daemon->bgp_->apply(daemon->config_);
 
   event_base* base = daemon->base_.get();
@@ -118,6 +134,7 @@ json Daemon::status() const {
       {"bfd_peers", config_.bfd_peers.size()},
       {"bfd_sessions", bfd_ ? bfd_->service().engine().size() : 0},
       {"services", config_.services.size()},
+      {"maintenance", services_ ? services_->maintenance_summary() : std::string("active")},
       {"control_socket", config_.agent.control_socket},
       {"metrics_listen", config_.agent.metrics_listen},
   };
@@ -179,8 +196,16 @@ void Daemon::apply(Config next) {
     }
   }
   (void)bfd_->apply(next);
+  for (const auto& e : services_->apply(next)) spdlog::error("reload: {}", e);
   (void)bgp_->apply(next);
   config_ = std::move(next);
+  apply_maintenance_sessions();
+}
+
+void Daemon::apply_maintenance_sessions() {
+  const auto closed = services_->neighbors_to_close(config_);
+  bgp_->set_closed(closed, config_.maintenance.shutdown_message);
+  bfd_->set_admin_down(closed);
 }
 
 void Daemon::stop(const char* why) {
@@ -209,6 +234,9 @@ int Daemon::run() {
     spdlog::error("event loop failed");
     return 1;
   }
+  // The routes were withdrawn before the loop ended; only now do the
+  // service addresses go (CONFIG.md: remove managed addresses at stop).
+  if (services_) services_->shutdown();
   spdlog::info("stopped");
   return 0;
 }

@@ -19,6 +19,7 @@
 #include "platform/event.h"
 #include "agent/metrics.h"
 #include "agent/metrics_http.h"
+#include "agent/services.h"
 #include "platform/service_notify.h"
 
 namespace fbf::agent {
@@ -48,6 +49,8 @@ class Daemon {
   CommandResult reload();
   void apply(Config next);
   void stop(const char* why);
+  // Maintenance close_sessions: close or reopen BGP and BFD per neighbor.
+  void apply_maintenance_sessions();
   json status() const;
 
   Config config_;
@@ -60,6 +63,7 @@ class Daemon {
   std::unique_ptr<MetricsHttp> metrics_http_;
   std::unique_ptr<BfdSessions> bfd_;
   std::unique_ptr<BgpNeighbors> bgp_;
+  std::unique_ptr<Services> services_;  // after bgp_: destroyed first, it calls into it
   std::unique_ptr<platform::PeriodicTimer> drain_;  // graceful stop: waits for BGP to flush
   std::chrono::steady_clock::time_point stop_deadline_;
   std::vector<std::unique_ptr<platform::SignalWatch>> signals_;

@@ -117,6 +117,14 @@ void Service::admin_down_all() {
   }
 }
 
+void Service::set_admin_down(SessionId id, bool down) {
+  Session* session = engine_.find(id);
+  if (session == nullptr) return;
+  const TimePoint now = Clock::now();
+  execute(id, down ? session->admin_down(now, Diag::AdministrativelyDown) : session->admin_up(now),
+          now);
+}
+
 std::optional<std::chrono::steady_clock::time_point> Service::since(SessionId id) const {
   auto it = links_.find(id);
   if (it == links_.end()) return std::nullopt;

@@ -54,6 +54,9 @@ class Service {
   void remove(SessionId id);
   // Every session to AdminDown with diag 7, sent now (graceful stop).
   void admin_down_all();
+  // One session to AdminDown (diag 7) or back to Down to come up again
+  // (RFC 5880 §6.8.16), e.g. while maintenance holds its BGP session closed.
+  void set_admin_down(SessionId id, bool down);
 
   const Engine& engine() const { return engine_; }
   // When the session last changed state (for uptime in show bfd).
