@@ -44,62 +44,82 @@ std::string format_duration_seconds(double seconds) {
   return fmt::format("{}s", s);
 }
 
-namespace {
-
-std::string text(const nlohmann::json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return "-";
-  if (it->is_string()) return it->get<std::string>();
-  return it->dump();
+const nlohmann::json& json_member(const nlohmann::json& j, std::string_view key) {
+  static const nlohmann::json kNull;  // never modified
+  if (!j.is_object()) return kNull;
+  const auto& object = j.get_ref<const nlohmann::json::object_t&>();
+  auto it = object.find(key);
+  return it == object.end() ? kNull : it->second;
 }
 
-}  // namespace
+std::string cell_text(const nlohmann::json& j, const char* key) {
+  const auto& m = json_member(j, key);
+  if (m.is_null()) return "-";
+  if (m.is_string()) return m.get_ref<const std::string&>();
+  return m.dump();
+}
+
+std::string cell_number(const nlohmann::json& j, const char* key) {
+  const auto& m = json_member(j, key);
+  if (!m.is_number()) return "-";
+  if (!m.is_number_float()) return m.dump();
+  const double v = m.get<double>();
+  if (std::abs(v) < 1e15 && v == std::trunc(v)) return fmt::format("{:.0f}", v);
+  return fmt::format("{:.1f}", v);
+}
+
+std::string clip_cell(std::string_view text, std::size_t max_bytes) {
+  std::string out;
+  out.reserve(std::min(text.size(), max_bytes));
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    out += (u < 0x20 || u == 0x7f) ? ' ' : c;
+  }
+  if (out.size() <= max_bytes) return out;
+  constexpr std::string_view kEllipsis = "...";
+  std::size_t keep = max_bytes > kEllipsis.size() ? max_bytes - kEllipsis.size() : 0;
+  // Never split a multi-byte character: back off over continuation bytes.
+  while (keep > 0 && (static_cast<unsigned char>(out[keep]) & 0xC0) == 0x80) --keep;
+  out.resize(keep);
+  return out + std::string(kEllipsis.substr(0, std::min(kEllipsis.size(), max_bytes)));
+}
 
 std::string render_status(const nlohmann::json& s) {
   Table t({"", ""});
-  t.add_row({"version", text(s, "version") + " (" + text(s, "revision") + ")"});
-  t.add_row({"pid", text(s, "pid")});
+  t.add_row({"version", cell_text(s, "version") + " (" + cell_text(s, "revision") + ")"});
+  t.add_row({"pid", cell_text(s, "pid")});
   t.add_row({"uptime", s.contains("uptime_seconds") && s["uptime_seconds"].is_number()
                            ? format_duration_seconds(s["uptime_seconds"].get<double>())
                            : "-"});
-  t.add_row({"config file", text(s, "config_file")});
-  t.add_row({"config loaded", text(s, "config_loaded_at")});
-  t.add_row({"local AS", text(s, "local_as")});
-  t.add_row({"neighbors", text(s, "neighbors")});
-  t.add_row({"bfd peers", text(s, "bfd_peers")});
-  t.add_row({"services", text(s, "services")});
-  if (auto it = s.find("maintenance"); it != s.end()) t.add_row({"maintenance", text(s, "maintenance")});
+  t.add_row({"config file", cell_text(s, "config_file")});
+  t.add_row({"config loaded", cell_text(s, "config_loaded_at")});
+  t.add_row({"local AS", cell_text(s, "local_as")});
+  t.add_row({"neighbors", cell_text(s, "neighbors")});
+  t.add_row({"bfd peers", cell_text(s, "bfd_peers")});
+  t.add_row({"services", cell_text(s, "services")});
+  if (auto it = s.find("maintenance"); it != s.end())
+    t.add_row({"maintenance", cell_text(s, "maintenance")});
   if (auto it = s.find("last_reload"); it != s.end() && it->is_object()) {
-    t.add_row({"last reload", text(*it, "result") + " at " + text(*it, "at")});
+    t.add_row({"last reload", cell_text(*it, "result") + " at " + cell_text(*it, "at")});
   }
   std::string out = t.render();
   // The header row is empty for a key/value block: drop it.
   return out.substr(out.find('\n') + 1);
 }
 
-namespace {
-
-std::string number(const nlohmann::json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_number()) return "-";
-  const double v = it->get<double>();
-  if (v == static_cast<double>(static_cast<long long>(v))) return fmt::format("{}", static_cast<long long>(v));
-  return fmt::format("{:.1f}", v);
-}
-
-}  // namespace
-
 std::string render_bfd(const nlohmann::json& bfd) {
   Table t({"NAME", "PEER", "STATE", "REMOTE", "DIAG", "LOCAL/REMOTE DISCR", "TX/RX ms", "MULT",
            "DETECT ms", "FLAPS", "UPTIME"});
   const auto sessions = bfd.value("sessions", nlohmann::json::array());
   for (const auto& s : sessions) {
-    t.add_row({text(s, "name"), text(s, "peer") + (s.value("multihop", false) ? " (mh)" : ""),
-               text(s, "state"), text(s, "remote_state"), text(s, "diag"),
+    t.add_row({cell_text(s, "name"),
+               cell_text(s, "peer") + (s.value("multihop", false) ? " (mh)" : ""),
+               cell_text(s, "state"), cell_text(s, "remote_state"), cell_text(s, "diag"),
                fmt::format("{:#010x}/{:#010x}", s.value("local_discriminator", 0u),
                            s.value("remote_discriminator", 0u)),
-               number(s, "transmit_interval_ms") + "/" + number(s, "required_min_rx_ms"),
-               number(s, "detect_mult"), number(s, "detection_time_ms"), number(s, "flaps"),
+               cell_number(s, "transmit_interval_ms") + "/" + cell_number(s, "required_min_rx_ms"),
+               cell_number(s, "detect_mult"), cell_number(s, "detection_time_ms"),
+               cell_number(s, "flaps"),
                s.contains("uptime_seconds") && s["uptime_seconds"].is_number()
                    ? format_duration_seconds(s["uptime_seconds"].get<double>())
                    : "-"});
@@ -111,19 +131,21 @@ std::string render_bfd(const nlohmann::json& bfd) {
 }
 
 std::string render_bgp(const nlohmann::json& bgp) {
-  Table t({"NAME", "PEER", "AS", "TYPE", "STATE", "FOR", "BFD", "SENT", "RCVD v4/v6", "LAST ERROR"});
+  Table t(
+      {"NAME", "PEER", "AS", "TYPE", "STATE", "FOR", "BFD", "SENT", "RCVD v4/v6", "LAST ERROR"});
   const auto neighbors = bgp.value("neighbors", nlohmann::json::array());
   for (const auto& n : neighbors) {
-    t.add_row({text(n, "name"), text(n, "peer"), text(n, "remote_as"), text(n, "type"),
-               text(n, "state"),
-               n.contains("state_seconds") && n["state_seconds"].is_number()
-                   ? format_duration_seconds(n["state_seconds"].get<double>())
-                   : "-",
-               n.contains("bfd") ? text(n, "bfd") + (n.value("held_for_bfd", false) ? " (held)" : "")
-                                 : "-",
-               text(n, "prefixes_sent"),
-               text(n, "prefixes_received_ipv4") + "/" + text(n, "prefixes_received_ipv6"),
-               n.value("last_error", std::string()).empty() ? "-" : text(n, "last_error")});
+    t.add_row(
+        {cell_text(n, "name"), cell_text(n, "peer"), cell_text(n, "remote_as"),
+         cell_text(n, "type"), cell_text(n, "state"),
+         n.contains("state_seconds") && n["state_seconds"].is_number()
+             ? format_duration_seconds(n["state_seconds"].get<double>())
+             : "-",
+         n.contains("bfd") ? cell_text(n, "bfd") + (n.value("held_for_bfd", false) ? " (held)" : "")
+                           : "-",
+         cell_text(n, "prefixes_sent"),
+         cell_text(n, "prefixes_received_ipv4") + "/" + cell_text(n, "prefixes_received_ipv6"),
+         n.value("last_error", std::string()).empty() ? "-" : cell_text(n, "last_error")});
   }
   return neighbors.empty() ? std::string("no BGP neighbors configured\n") : t.render();
 }
@@ -138,8 +160,8 @@ std::string render_routes(const nlohmann::json& routes) {
     std::string comms = r.value("communities", std::string());
     for (const auto& lc : r.value("large_communities", nlohmann::json::array()))
       if (lc.is_string()) comms += (comms.empty() ? "" : " ") + lc.get<std::string>();
-    t.add_row({text(r, "prefix"), text(r, "neighbor"), text(r, "next_hop"),
-               path.empty() ? "(empty)" : path, text(r, "med"), text(r, "local_pref"),
+    t.add_row({cell_text(r, "prefix"), cell_text(r, "neighbor"), cell_text(r, "next_hop"),
+               path.empty() ? "(empty)" : path, cell_text(r, "med"), cell_text(r, "local_pref"),
                comms.empty() ? "-" : comms});
   }
   return list.empty() ? std::string("no routes announced\n") : t.render();

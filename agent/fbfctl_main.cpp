@@ -1,12 +1,12 @@
 // fbfctl: the operator's tool (shared/spec/CLI.md). Talks to fbfd over the
 // control socket; exit codes 0 ok, 1 agent refused/failed, 2 usage, 3 unreachable.
 #include <CLI/CLI.hpp>
-
 #include <cstdlib>
-#include <functional>
 #include <iostream>
 
-#include "agent/ctl_client.h"
+#include "agent/config.h"
+#include "agent/ctl_command.h"
+#include "agent/ctl_maintenance.h"
 #include "agent/ctl_render.h"
 #include "fbf/version.h"
 
@@ -14,47 +14,88 @@ namespace {
 
 using namespace fbf::agent;
 
-constexpr int kExitOk = 0;
-constexpr int kExitRefused = 1;
-constexpr int kExitUsage = 2;
-constexpr int kExitUnreachable = 3;
-constexpr std::chrono::seconds kReplyTimeout{10};
-
 struct Globals {
   std::string socket;
   bool json = false;
 };
 
-void print_error(const CommandError& e) {
-  std::cerr << "fbfctl: " << e.message << '\n';
-  if (e.details.is_object()) {
-    if (auto it = e.details.find("errors"); it != e.details.end() && it->is_array()) {
-      for (const auto& line : *it)
-        if (line.is_string()) std::cerr << "  " << line.get<std::string>() << '\n';
-    }
-  }
+// A usage error (exit 2) unless the text is a duration such as "30s".
+CLI::Validator duration() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        auto d = parse_duration(text);
+        return d ? std::string() : d.error();
+      },
+      "DURATION", "duration");
 }
 
-// Sends one command; prints the result with `render` (or as JSON).
-int run_command(const Globals& g, const std::string& command, const json& args,
-                const std::function<std::string(const json&)>& render) {
-  auto reply = call_agent(g.socket, Request{command, args, nullptr}, kReplyTimeout);
-  if (!reply) {
-    std::cerr << "fbfctl: " << reply.error().message << '\n';
-    return reply.error().kind == ClientError::Kind::unreachable ? kExitUnreachable : kExitRefused;
-  }
-  if (!reply->ok) {
-    if (g.json) std::cout << json{{"error", {{"code", reply->error.code},
-                                             {"message", reply->error.message},
-                                             {"details", reply->error.details}}}}
-                                 .dump(2)
-                          << '\n';
-    print_error(reply->error);
-    return kExitRefused;
-  }
-  if (g.json) std::cout << reply->result.dump(2) << '\n';
-  else std::cout << render(reply->result);
-  return kExitOk;
+void add_show(CLI::App& app, const Globals& g, int& rc) {
+  auto* show = app.add_subcommand("show", "show agent state");
+  show->require_subcommand(1);
+  show->fallthrough();
+  auto add = [&](const char* name, const char* help, std::string (*render)(const nlohmann::json&)) {
+    show->add_subcommand(name, help)->fallthrough()->callback([&g, &rc, name, render] {
+      rc = ctl_run(real_io(g.socket), g.json, std::string("show ") + name, json::object(), render);
+    });
+  };
+  add("status", "agent version, uptime, configuration file", render_status);
+  add("bgp", "BGP neighbors: state, prefixes sent/received, last error", render_bgp);
+  add("routes", "routes announced to each neighbor, with their attributes", render_routes);
+  add("bfd", "BFD sessions: state, discriminators, intervals, flaps", render_bfd);
+  add("services", "services: health, last check, announced/withdrawn/degraded, addresses",
+      render_services);
+}
+
+void add_maintenance(CLI::App& app, const Globals& g, int& rc) {
+  auto* m = app.add_subcommand("maintenance", "planned maintenance (RFC 8326 graceful shutdown)");
+  m->require_subcommand(1);
+  m->fallthrough();
+  // Parsed into these, then copied into the command when the callback runs.
+  struct Parsed {
+    std::vector<std::string> services;
+    std::string drain_time;
+    std::string timeout;
+    bool wait = false;
+  };
+  auto parsed = std::make_shared<Parsed>();
+  auto add = [&](bool start) {
+    auto* sub = m->add_subcommand(start ? "start" : "stop",
+                                  start ? "drain services: active -> draining -> drained"
+                                        : "announce services again: -> restoring -> active");
+    sub->fallthrough();
+    // (add_option_function: a plain vector option trips GCC 12's
+    // -Wnull-dereference inside CLI11 at -O2.)
+    sub->add_option_function<std::vector<std::string>>(
+        "SERVICE", [parsed](const std::vector<std::string>& names) { parsed->services = names; },
+        "services to act on (default: all)");
+    if (start)
+      sub->add_option("--drain-time", parsed->drain_time,
+                      "drain this long this time, instead of [maintenance] drain_time")
+          ->check(duration());
+    auto* wait = sub->add_flag("--wait", parsed->wait,
+                               start ? "return once every selected service is drained"
+                                     : "return once every selected service is active");
+    sub->add_option("--timeout", parsed->timeout, "with --wait: give up (exit 1) after this long")
+        ->check(duration())
+        ->needs(wait);
+    sub->callback([&g, &rc, parsed, start] {
+      MaintenanceCommand cmd;
+      cmd.start = start;
+      cmd.services = parsed->services;
+      if (!parsed->drain_time.empty()) cmd.drain_time = parsed->drain_time;
+      cmd.wait = parsed->wait;
+      if (!parsed->timeout.empty()) cmd.timeout = *parse_duration(parsed->timeout);
+      rc = run_maintenance(real_io(g.socket), g.json, cmd);
+    });
+  };
+  add(true);
+  add(false);
+  m->add_subcommand("status", "phase, time in it, time left and connections of each service")
+      ->fallthrough()
+      ->callback([&g, &rc] {
+        rc = ctl_run(real_io(g.socket), g.json, "maintenance status", json::object(),
+                     render_maintenance);
+      });
 }
 
 }  // namespace
@@ -67,32 +108,18 @@ int main(int argc, char** argv) {
   app.add_option("-s,--socket", g.socket, "fbfd control socket ($FBF_SOCKET)")
       ->capture_default_str();
   app.add_flag("--json", g.json, "print one JSON document instead of a table");
-  app.set_version_flag("--version", std::string("fbfctl ") + fbf::kVersion + " (" +
-                                        fbf::kGitRevision + ")");
+  app.set_version_flag("--version",
+                       std::string("fbfctl ") + fbf::kVersion + " (" + fbf::kGitRevision + ")");
   app.require_subcommand(1);
   app.fallthrough();  // global options may also follow the subcommand
 
-  int rc = kExitOk;
-  auto* show = app.add_subcommand("show", "show agent state");
-  show->require_subcommand(1);
-  show->fallthrough();
-  show->add_subcommand("status", "agent version, uptime, configuration file")
-      ->fallthrough()
-      ->callback([&] { rc = run_command(g, "show status", json::object(), render_status); });
-  show->add_subcommand("bgp", "BGP neighbors: state, prefixes sent/received, last error")
-      ->fallthrough()
-      ->callback([&] { rc = run_command(g, "show bgp", json::object(), render_bgp); });
-  show->add_subcommand("routes", "routes announced to each neighbor, with their attributes")
-      ->fallthrough()
-      ->callback([&] { rc = run_command(g, "show routes", json::object(), render_routes); });
-  show->add_subcommand("bfd", "BFD sessions: state, discriminators, intervals, flaps")
-      ->fallthrough()
-      ->callback([&] { rc = run_command(g, "show bfd", json::object(), render_bfd); });
-
+  int rc = ctl_exit::ok;
+  add_show(app, g, rc);
+  add_maintenance(app, g, rc);
   app.add_subcommand("reload", "re-read the configuration file (like SIGHUP)")
       ->fallthrough()
       ->callback([&] {
-        rc = run_command(g, "reload", json::object(), [](const json& r) {
+        rc = ctl_run(real_io(g.socket), g.json, "reload", json::object(), [](const json& r) {
           return "reloaded " + r.value("config_file", std::string()) + "\n";
         });
       });
@@ -101,7 +128,7 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
-    return code == 0 ? kExitOk : kExitUsage;
+    return code == 0 ? ctl_exit::ok : ctl_exit::usage;
   }
   return rc;
 }
