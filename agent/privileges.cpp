@@ -62,16 +62,30 @@ std::vector<CapabilityNeed> needed_capabilities(const Config& config,
       break;
     }
   }
+  std::string raw_why;
   if (bind_to_device_needs_net_raw(kernel_release)) {
     for (const auto& p : config.bfd_peers) {
       if (!p.interface.empty()) {
-        out.push_back({Capability::net_raw, "BFD peer " + p.address.to_string() +
-                                                " binds to interface " + p.interface +
-                                                " (SO_BINDTODEVICE, kernel before 5.7)"});
+        raw_why = "BFD peer " + p.address.to_string() + " binds to interface " + p.interface +
+                  " (SO_BINDTODEVICE, kernel before 5.7)";
         break;
       }
     }
   }
+  // The Echo function's link-layer socket (bfd/io/echo_io.*) is opened when
+  // the session's first Control packet arrives, long after the switch.
+  auto echo = [](const BfdTimers& t) { return t.echo_rx.count() > 0 || t.echo_tx.count() > 0; };
+  for (const auto& n : config.neighbors) {
+    if (!raw_why.empty()) break;
+    if (n.bfd && !n.bfd_multihop() && echo(n.bfd->timers))
+      raw_why = "neighbor " + n.name + " uses BFD Echo (link-layer socket)";
+  }
+  for (const auto& p : config.bfd_peers) {
+    if (!raw_why.empty()) break;
+    if (!p.multihop && echo(p.settings.timers))
+      raw_why = "BFD peer " + p.address.to_string() + " uses BFD Echo (link-layer socket)";
+  }
+  if (!raw_why.empty()) out.push_back({Capability::net_raw, raw_why});
   return out;
 }
 

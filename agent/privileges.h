@@ -5,7 +5,9 @@
 //                         those a reload adds;
 //   CAP_NET_BIND_SERVICE  when a neighbor is passive (listening on port 179);
 //   CAP_NET_RAW           when a BFD peer binds to an interface and the kernel
-//                         is older than 5.7 (SO_BINDTODEVICE needed it).
+//                         is older than 5.7 (SO_BINDTODEVICE needed it), or a
+//                         single-hop BFD session uses the Echo function (its
+//                         link-layer socket is opened after the switch).
 // Everything that needs root alone — reading the config, creating the
 // control socket, binding the ports — happens before, in Daemon::start.
 

@@ -73,7 +73,11 @@ std::vector<std::string> ServiceAddresses::apply(const Config& config) {
   if (any_managed) start_watch(errors);
 
   // Services gone, or moved to another interface, or no longer managed:
-  // take back what fbfd added where it added it.
+  // take back what fbfd added where it added it. Likewise the prefixes a
+  // service keeps no more, and all of it before any service is installed
+  // below: a prefix may have moved to a service installed before the one
+  // that had it, which would otherwise find it present (someone else's) and
+  // then lose it.
   std::set<std::string> wanted;
   for (const auto& sc : config.services) wanted.insert(sc.name);
   for (auto it = services_.begin(); it != services_.end();) {
@@ -86,6 +90,13 @@ std::vector<std::string> ServiceAddresses::apply(const Config& config) {
       release(s, all);
       s.addresses.clear();
       s.link.reset();
+    } else {
+      const auto desired = service_host_addresses(*next);
+      std::vector<IpAddress> dropped;
+      for (const auto& t : s.addresses)
+        if (std::find(desired.begin(), desired.end(), t.address) == desired.end())
+          dropped.push_back(t.address);
+      release(s, dropped);
     }
     if (!wanted.contains(it->first)) {
       forget(it->first);
@@ -105,11 +116,6 @@ std::vector<std::string> ServiceAddresses::apply(const Config& config) {
           &metrics_.gauge("fbf_service_addresses_added", kAddedHelp, {{"service", sc.name}});
     }
     const auto desired = sc.manage_addresses ? service_host_addresses(sc) : std::vector<IpAddress>{};
-    std::vector<IpAddress> dropped;
-    for (const auto& t : s.addresses)
-      if (std::find(desired.begin(), desired.end(), t.address) == desired.end())
-        dropped.push_back(t.address);
-    release(s, dropped);
     std::vector<Tracked> next;
     for (const auto& a : desired) {
       auto old = std::find_if(s.addresses.begin(), s.addresses.end(),

@@ -68,6 +68,7 @@ void ServiceAddresses::on_address(const platform::AddressEvent& ev) {
 
 void ServiceAddresses::refresh(Service& s, bool restore_lost) {
   if (!system_) return;
+  // Whether the link was down as far as the events told us so far.
   const bool known_down = s.link && !s.link->up;
   auto link = system_->find_link(s.interface);
   if (!link) {
@@ -90,8 +91,10 @@ void ServiceAddresses::refresh(Service& s, bool restore_lost) {
     t.present = std::any_of(present->begin(), present->end(),
                             [&](const auto& a) { return a.address == t.address; });
     if (t.present || !t.owned) continue;
-    if (!s.link->up || known_down) continue;  // lost with the link: back when it is up
-    if (!restore_lost) {
+    if (!s.link->up) continue;  // lost with the link: back when it is up
+    // Known down and up now: the link's own "up" message may never come (lost
+    // in an overrun, or still queued), so this is the moment to put it back.
+    if (!restore_lost && !known_down) {
       // Someone removed it while the interface was up: respect that.
       t.owned = false;
       spdlog::warn("service {}: {} was removed from {} (not by fbfd); failing until it is back",
