@@ -139,6 +139,10 @@ BfdSessions::BfdSessions(event_base* base, Metrics& metrics)
   metrics_.counter_fn("fbf_bfd_echo_send_errors_total",
                       "BFD Echo packets not sent, by reason", {{"reason", "unresolved"}},
                       [&echo] { return echo.unresolved; });
+  metrics_.counter_fn("fbf_bfd_echo_disabled_total",
+                      "Sessions whose Echo transmission was turned off: no link-layer socket "
+                      "(CAP_NET_RAW missing, or not Linux)",
+                      {}, [&echo] { return echo.no_socket; });
 }
 
 BfdSessions::~BfdSessions() = default;

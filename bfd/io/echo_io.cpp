@@ -71,11 +71,11 @@ void EchoIo::learn(SessionId id, const RxPath& rx, TimePoint) {
   if (path.ifindex != 0) ensure_port(path.ifindex, path.peer.family());
 }
 
-void EchoIo::send(SessionId id, const EchoPacket& packet, TimePoint now) {
+EchoSendResult EchoIo::send(SessionId id, const EchoPacket& packet, TimePoint now) {
   auto it = paths_.find(id);
   if (it == paths_.end() || it->second.ifindex == 0 || !it->second.local) {
     ++counters_.unresolved;  // no Control packet seen yet: cannot be Up, but be safe
-    return;
+    return EchoSendResult::lost;
   }
   Path& path = it->second;
   if (!path.peer_link || !path.resolved_at || now - *path.resolved_at >= kResolveEvery) {
@@ -83,9 +83,10 @@ void EchoIo::send(SessionId id, const EchoPacket& packet, TimePoint now) {
     path.resolved_at = now;
   }
   Port* port = ensure_port(path.ifindex, path.peer.family());
-  if (!path.peer_link || port == nullptr) {
+  if (port == nullptr) return EchoSendResult::no_socket;
+  if (!path.peer_link) {
     ++counters_.unresolved;  // the echo is lost; the echo Detection Time covers it
-    return;
+    return EchoSendResult::lost;
   }
   const auto payload = encode_echo(packet);
   std::array<std::uint8_t, kMaxEchoFrameSize> frame;
@@ -93,8 +94,11 @@ void EchoIo::send(SessionId id, const EchoPacket& packet, TimePoint now) {
   const std::size_t n =
       build_udp_frame(*path.local, *path.local, 255, kEchoPort, kEchoPort, payload, frame);
   if (n == 0 || !platform::send_link(port->fd.get(), path.peer.family(), path.ifindex,
-                                     std::span(frame).first(n), *path.peer_link))
+                                     std::span(frame).first(n), *path.peer_link)) {
     ++counters_.send_errors;
+    return EchoSendResult::lost;
+  }
+  return EchoSendResult::sent;
 }
 
 EchoIo::Port* EchoIo::ensure_port(std::uint32_t ifindex, Family family) {

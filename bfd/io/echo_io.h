@@ -49,6 +49,13 @@ struct EchoCounters {
   std::uint64_t unresolved = 0;         // ours: no interface, local address or peer link address yet
   std::uint64_t unknown_session = 0;    // an echo of ours for no session (old fbfd, or forged)
   std::uint64_t receive_errors = 0;
+  std::uint64_t no_socket = 0;          // sessions whose echo tx was turned off: no link-layer socket
+};
+
+enum class EchoSendResult : std::uint8_t {
+  sent,
+  lost,       // this one echo (not resolved yet, a send error): the echo Detection Time covers it
+  no_socket,  // no link-layer socket can be had here (no CAP_NET_RAW, not Linux): never will
 };
 
 class EchoIo {
@@ -69,7 +76,9 @@ class EchoIo {
   // out of that interface, from and to that destination address.
   void learn(SessionId id, const RxPath& path, TimePoint now);
   // Sends one of our echoes for session `id` (a TransmitEcho action).
-  void send(SessionId id, const EchoPacket& packet, TimePoint now);
+  EchoSendResult send(SessionId id, const EchoPacket& packet, TimePoint now);
+  // Counts a session whose echoes had to be turned off (no_socket).
+  void count_no_socket() { ++counters_.no_socket; }
 
   const EchoCounters& counters() const { return counters_; }
 

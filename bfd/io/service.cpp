@@ -169,13 +169,14 @@ void Service::execute(SessionId id, const Actions& actions, TimePoint now) {
   const Session* session = engine_.find(id);
   if (it == links_.end() || session == nullptr) return;
   Link& link = it->second;
+  bool echo_unusable = false;
   for (const Action& action : actions) {
     if (const auto* t = std::get_if<Transmit>(&action)) {
       auto wire = encode_signed(t->packet, session->auth());
       if (!wire || !platform::send_datagram(link.tx.get(), wire->bytes(), link.peer))
         ++io_.send_errors;  // counted; the Detection Time covers lost packets
     } else if (const auto* e = std::get_if<TransmitEcho>(&action)) {
-      echo_.send(id, e->packet, now);
+      echo_unusable = echo_.send(id, e->packet, now) == EchoSendResult::no_socket || echo_unusable;
     } else if (const auto* a = std::get_if<ArmTimer>(&action)) {
       link.timers[static_cast<std::size_t>(a->kind)]->arm(until(a->at, now));
     } else if (const auto* c = std::get_if<CancelTimer>(&action)) {
@@ -184,6 +185,18 @@ void Service::execute(SessionId id, const Actions& actions, TimePoint now) {
       link.since = now;
       if (on_state_) on_state_(StateEvent{id, *engine_.spec(id), *sc});
     }
+  }
+  if (echo_unusable) {
+    // Echoes cannot leave this host (no link-layer socket: no CAP_NET_RAW,
+    // or not Linux). Stop sending them rather than let the echo Detection
+    // Time take the session down for a failure that is ours (diag 2 would
+    // be a lie). Desired Min Echo TX is local only (RFC 5880 §6.8.1), so the
+    // peer sees nothing; show bfd shows echo tx 0, the counter says why, and
+    // the next reload with echo_tx set tries again.
+    TimerSettings timers = engine_.spec(id)->timers;
+    timers.desired_min_echo_tx_interval = 0;
+    echo_.count_no_socket();
+    set_timers(id, timers);
   }
 }
 
