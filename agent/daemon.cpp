@@ -183,6 +183,12 @@ void Daemon::apply(Config next) {
                  next.agent.control_socket);
     next.agent.control_socket = config_.agent.control_socket;
   }
+  if (next.agent.state_dir != config_.agent.state_dir) {
+    // The maintenance state was loaded from the old directory and is kept
+    // there; moving it under a running drain would lose or fork it.
+    spdlog::warn("reload: state_dir change to {} takes effect at restart", next.agent.state_dir);
+    next.agent.state_dir = config_.agent.state_dir;
+  }
   if (next.agent.metrics_listen != config_.agent.metrics_listen) {
     if (next.agent.metrics_listen.empty()) {
       metrics_http_.reset();

@@ -31,8 +31,10 @@ ServiceDecision decide(const ServiceConfig& service, const ServiceInputs& in) {
     return {Announcement::withdrawn, "health check not yet passed"};
   if (in.health == Verdict::failing) {
     if (draining) return {Announcement::withdrawn, "health check failing while draining"};
-    if (service.on_failure == OnFailure::degrade)
+    if (service.on_failure == OnFailure::degrade && in.ever_healthy)
       return {Announcement::degraded, "health check failing: degraded"};
+    if (service.on_failure == OnFailure::degrade)
+      return {Announcement::withdrawn, "health check failing, never healthy yet"};
     return {Announcement::withdrawn, "health check failing"};
   }
   if (draining) return {Announcement::graceful_shutdown, "maintenance: draining (GRACEFUL_SHUTDOWN)"};

@@ -13,6 +13,9 @@
 //   5. failing while draining                        -> withdrawn at once
 //      (issue: "a health failure during draining withdraws at once")
 //   6. failing, on_failure = "degrade"               -> degraded attributes
+//      (only once it has been healthy: a service that never came up is not
+//      announced at all, degraded or not — it would attract traffic it has
+//      never served)
 //      failing, on_failure = "withdraw"              -> withdrawn
 //   7. healthy                                       -> normal attributes,
 //      tagged GRACEFUL_SHUTDOWN while draining (RFC 8326 §4)
@@ -34,6 +37,7 @@ struct ServiceInputs {
   bool addresses_ok = true;
   std::string addresses_why;  // why not ok
   MaintenanceRoutes maintenance = MaintenanceRoutes::normal;
+  bool ever_healthy = true;  // the service has been healthy since fbfd started
 };
 
 enum class Announcement : std::uint8_t {

@@ -26,6 +26,7 @@ bool same_health(const ServiceConfig& a, const ServiceConfig& b) {
 struct Services::Entry {
   ServiceConfig config;
   std::unique_ptr<checks::ServiceHealth> health;
+  bool ever_healthy = false;  // degrade only what once served (service_policy.h rule 6)
   bool addresses_ok = true;
   std::string addresses_why;
   ServiceDecision decision;  // as last handed to BGP
@@ -129,8 +130,9 @@ void Services::reevaluate(const std::string& name, std::string_view cause) {
   auto it = entries_.find(name);
   if (it == entries_.end() || !it->second->health) return;
   Entry& e = *it->second;
+  if (e.health->core().probe_verdict() == checks::Verdict::healthy) e.ever_healthy = true;
   const ServiceInputs in{e.health->verdict(), e.addresses_ok, e.addresses_why,
-                         maintenance_->routes(name)};
+                         maintenance_->routes(name), e.ever_healthy};
   ServiceDecision d = decide(e.config, in);
   if (e.decided && d == e.decision) return;
   const bool first = !e.decided;

@@ -43,6 +43,19 @@ TEST(ServicePolicy, DegradeAnnouncesDegradedWhileFailingOnly) {
             A::withdrawn);
 }
 
+TEST(ServicePolicy, DegradeNeedsTheServiceToHaveBeenHealthyOnce) {
+  // A new host whose service never came up must not attract traffic, not
+  // even with the degraded attributes.
+  auto d = decide(service(OnFailure::degrade),
+                  {Verdict::failing, true, "", MaintenanceRoutes::normal, false});
+  EXPECT_EQ(d.announcement, A::withdrawn);
+  EXPECT_EQ(d.reason, "health check failing, never healthy yet");
+  EXPECT_EQ(decide(service(OnFailure::degrade),
+                   {Verdict::failing, true, "", MaintenanceRoutes::normal, true})
+                .announcement,
+            A::degraded);
+}
+
 TEST(ServicePolicy, DrainingTagsHealthyRoutes) {
   EXPECT_EQ(decide_for(Verdict::healthy, MaintenanceRoutes::graceful_shutdown),
             A::graceful_shutdown);
