@@ -95,7 +95,7 @@ def build_topology(d):
 
 def start_router(d):
     d.step(f"router: BIRD 2, AS {ROUTER_AS}, BGP + BFD towards the host ({HOST_V4})")
-    d.bird = Bird(d.router, asn=ROUTER_AS, router_id=ROUTER_V4, kernel=True,
+    d.bird = Bird(d.router, asn=ROUTER_AS, router_id=ROUTER_V4, kernel=True, trace_routes=True,
                   neighbors=[Neighbor(HOST_V4, HOST_AS, bfd=BFD_TIMERS, name="host")])
     d.bird.start()
     d.ok(f"bird running, config {d.bird.conf}")
@@ -103,11 +103,7 @@ def start_router(d):
 
 def start_web_service(d):
     d.step(f"host: web service on {SERVICE_ADDR}:80")
-    docroot = d.host.path("www")
-    docroot.mkdir()
-    (docroot / "index.html").write_text("hello from the fbf demo host\n")
-    d.web = d.host.popen(["/usr/bin/python3", "-m", "http.server", "80", "--bind", SERVICE_ADDR,
-                          "--directory", docroot], name="web")
+    start_web(d)
     body = wait_until(lambda: d.host.run(["curl", "-sf", "--max-time", "1",
                                           f"http://{SERVICE_ADDR}/"], check=False).stdout,
                       10, "the web service to answer")
@@ -123,10 +119,13 @@ def fbfd_config(d):
         neighbors=[{"name": "router", "address": ROUTER_V4, "remote_as": ROUTER_AS,
                     "local_address": HOST_V4, "hold_time": "9s", "connect_retry": "1s",
                     "bfd": True}],
-        # No [service.check] yet: fbfd holds a checked service withdrawn until
-        # its health checks land, so the demo's service is "always healthy".
+        # The web service is checked over HTTP every 200 ms: two failures
+        # withdraw the route, two successes bring it back.
         services=[{"name": "web", "prefixes": [SERVICE_PREFIX], "interface": "lo",
-                   "manage_addresses": False, "communities": [f"{HOST_AS}:100"]}],
+                   "manage_addresses": False, "communities": [f"{HOST_AS}:100"],
+                   "check": {"type": "http", "url": f"http://{SERVICE_ADDR}/",
+                             "interval": "200ms", "timeout": "150ms", "rise": 2, "fall": 2}}],
+        maintenance={"drain_time": "3s", "shutdown_message": "demo maintenance"},
         log_level="info",
     )
 
@@ -211,6 +210,85 @@ def service_route(d):
         d.later(f"no route to {SERVICE_PREFIX} on the router yet")
 
 
+def start_web(d):
+    docroot = d.host.path("www")
+    docroot.mkdir(exist_ok=True)
+    (docroot / "index.html").write_text("hello from the fbf demo host\n")
+    d.web = d.host.popen(["/usr/bin/python3", "-m", "http.server", "80", "--bind", SERVICE_ADDR,
+                          "--directory", docroot], name="web")
+
+
+def fbfd_event_time(d, to):
+    """When fbfd logged the web service's last change to `to` (announced/withdrawn)."""
+    import datetime
+    for line in reversed(d.agent.log_text().splitlines()):
+        if f"service web: " in line and f"-> {to}:" in line:
+            return datetime.datetime.fromisoformat(line.split()[0])
+    return None
+
+
+def router_event_time(d, what, after):
+    for t, w in d.bird.route_events(SERVICE_PREFIX):
+        if w == what and t >= after:
+            return t
+    return None
+
+
+def service_failover(d):
+    d.step("the web service stops: fbfd's HTTP check fails and the route leaves the router")
+    d.web.kill()
+    d.bird.wait_no_route(SERVICE_PREFIX, timeout=10)
+    verdict = fbfd_event_time(d, "withdrawn")
+    gone = router_event_time(d, "removed", verdict) if verdict else None
+    d.show(d.agent.fbfctl("show", "services", json=False).stdout)
+    if verdict and gone:
+        d.ok(f"failing verdict at {verdict.time()}, gone from the router's RIB at {gone.time()}: "
+             f"{(gone - verdict).total_seconds() * 1000:.1f} ms later")
+    else:
+        d.ok("route withdrawn at the router")
+    d.step("the web service comes back: two good checks and the route returns")
+    start_web(d)
+    d.bird.wait_route(SERVICE_PREFIX, timeout=10)
+    d.ok(f"router learned {SERVICE_PREFIX} again")
+
+
+def maintenance_round_trip(d):
+    d.step("maintenance start: GRACEFUL_SHUTDOWN (65535:0) first, withdrawal after the drain "
+           "(RFC 8326)")
+    cp = d.agent.fbfctl("maintenance", "start", json=False, check=False)
+    if cp.returncode != 0:
+        d.fail(f"maintenance start failed: {cp.stderr.strip()}")
+    tagged = d.bird.wait_route(SERVICE_PREFIX, timeout=5,
+                               check=lambda a: "65535:0" in (a["communities"] or []))
+    d.ok(f"draining: the router has {SERVICE_PREFIX} with communities {tagged['communities']}")
+    d.show(d.agent.fbfctl("maintenance", "status", json=False).stdout)
+    wait_until(lambda: d.agent.fbfctl("maintenance", "status")["services"][0]["phase"]
+               == "drained", 15, "the drain to finish")
+    d.bird.wait_no_route(SERVICE_PREFIX, timeout=5)
+    d.ok("drained: the route is withdrawn at the router")
+    d.step("maintenance stop --wait: announced normally again")
+    cp = d.agent.fbfctl("maintenance", "stop", "--wait", json=False, check=False, timeout=30)
+    d.show(cp.stdout)
+    route = d.bird.wait_route(SERVICE_PREFIX, timeout=10)
+    if "65535:0" in (route["communities"] or []):
+        d.fail("the route came back still tagged GRACEFUL_SHUTDOWN")
+    d.ok(f"router learned {SERVICE_PREFIX} again, communities {route['communities']}")
+
+
+def host_failure(d):
+    import datetime
+    d.step("host failure: fbfd killed with SIGKILL; the router drops the session and the route")
+    wait_until(lambda: d.agent.fbfctl("show", "bfd")["sessions"][0]["detection_time_ms"] == 300,
+               10, "BFD at 100 ms x 3")
+    killed = datetime.datetime.now()
+    d.agent.kill()
+    d.bird.wait_no_route(SERVICE_PREFIX, timeout=5)
+    gone = router_event_time(d, "removed", killed)
+    d.show(d.bird.birdc("show bfd sessions"))
+    d.ok(f"route gone from the router {(gone - killed).total_seconds() * 1000:.0f} ms after the "
+         "kill" if gone else "route gone from the router")
+
+
 def hold(d):
     if not d.args.hold:
         return
@@ -221,10 +299,9 @@ def hold(d):
     input()
 
 
-# Later features (failover when the web service stops, maintenance with
-# graceful shutdown) become further steps here.
 STEPS = [build_topology, start_router, start_web_service, start_fbfd, show_agent,
-         bgp_session, bfd_session, service_route, hold]
+         bgp_session, bfd_session, service_route, service_failover, maintenance_round_trip,
+         hold, host_failure]
 
 
 def main(argv=None):

@@ -61,6 +61,7 @@ class Neighbor:
     name: Optional[str] = None            # protocol/peer name where the daemon has one
     families: Optional[list] = None       # ["ipv4", "ipv6"]; default: the neighbor's family
     ttl_security: Optional[int] = None    # GTSM (RFC 5082): the neighbor is this many hops away
+    honour_gshut: bool = False            # import: GRACEFUL_SHUTDOWN (65535:0) -> LOCAL_PREF 0
 
     def __post_init__(self):
         self.address = str(ipaddress.ip_address(self.address))

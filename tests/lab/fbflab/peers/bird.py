@@ -27,9 +27,12 @@ class Bird(Peer):
 
     kind = "bird"
 
-    def __init__(self, node, *, kernel=False, bfd_peers=(), **kw):
+    def __init__(self, node, *, kernel=False, bfd_peers=(), trace_routes=False, **kw):
         super().__init__(node, **kw)
         self.kernel = kernel
+        # trace_routes: log every route change of the BGP protocols with a
+        # microsecond timestamp (route_events() reads them back).
+        self.trace_routes = trace_routes
         self.bfd_peers = list(bfd_peers)   # BfdPeer: standalone `neighbor` sessions
         self.conf = self.dir / "bird.conf"
         self.sock = self.dir / "bird.ctl"
@@ -39,6 +42,7 @@ class Bird(Peer):
     # --- config ------------------------------------------------------------------
     def config_text(self):
         out = [f'log "{self.logfile}" all;', f"router id {self.router_id};", "",
+               'timeformat log "%F %T.%6f";' if self.trace_routes else "",
                "protocol device { scan time 10; }", ""]
         fams = sorted({r.family for r in self.routes_out}
                       | {f for n in self.neighbors for f in self._families(n)})
@@ -148,10 +152,29 @@ class Bird(Peer):
             out.append("  passive on;")
         if n.bfd:
             out.append("  bfd on;")
+        if self.trace_routes:
+            out.append("  debug { routes };")
+        # RFC 8326 §4: the receiver lowers LOCAL_PREF of routes tagged 65535:0.
+        imp = ("import filter { if (65535, 0) ~ bgp_community then bgp_local_pref = 0; "
+               "accept; }" if n.honour_gshut else "import all")
         for fam in self._families(n):
-            out.append(f"  {fam} {{ import all; export filter export_{fam}; }};")
+            out.append(f"  {fam} {{ {imp}; export filter export_{fam}; }};")
         out.append("}")
         return out
+
+    def route_events(self, prefix):
+        """[(datetime, "added"|"removed"), ...] for prefix from the trace log
+        (trace_routes=True), oldest first."""
+        import datetime
+        events = []
+        pat = re.compile(r"^(\S+ \S+) <TRACE> \S+ [<>] (added|removed|updated)\S* .*?"
+                         + re.escape(str(prefix)) + r"\b")
+        for line in self.logfile.read_text(errors="replace").splitlines():
+            m = pat.match(line)
+            if m:
+                t = datetime.datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S.%f")
+                events.append((t, m.group(2)))
+        return events
 
     def protocol_name(self, n):
         return n.label("bgp_")
@@ -249,11 +272,14 @@ class Bird(Peer):
         for line in text.splitlines():
             if not line.strip() or line.startswith("BIRD ") or line.startswith("Table "):
                 continue
-            if not line[0].isspace():
+            # An alternative route for the same prefix is indented under the
+            # first: "                     unicast [bgp_b 12:00:00] (100) ...".
+            alternative = re.match(r"\s+(unicast|blackhole|unreachable|prohibit)\s+\[", line)
+            if not line[0].isspace() or alternative:
                 f = line.split()
                 if "/" in f[0]:
                     prefix, rest = f[0], f[1:]
-                else:          # an alternative route for the same prefix
+                else:
                     rest = f
                 best = "*" in rest
                 proto = re.search(r"\[(\S+)", line)

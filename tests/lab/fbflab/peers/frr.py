@@ -19,6 +19,20 @@ FRR_USER = "frr"
 BFD_PROFILE = "lab"
 
 
+# FRR names the well-known communities (RFC 1997, RFC 8326, RFC 7999) in its
+# JSON; the lab speaks numbers everywhere.
+_WELL_KNOWN = {"gracefulshutdown": "65535:0", "graceful-shutdown": "65535:0",
+               "blackhole": "65535:666", "noexport": "65535:65281", "no-export": "65535:65281",
+               "noadvertise": "65535:65282", "no-advertise": "65535:65282",
+               "localas": "65535:65283", "local-as": "65535:65283",
+               "no-peer": "65535:65284", "nopeer": "65535:65284"}
+
+
+def _communities(c):
+    raw = (c or {}).get("list") or str((c or {}).get("string", "")).split()
+    return [_WELL_KNOWN.get(str(x).lower(), str(x)) for x in raw]
+
+
 def _json_docs(text):
     """Parse one or more concatenated JSON documents (vtysh -c a -c b)."""
     dec, docs, i = json.JSONDecoder(), [], 0
@@ -98,6 +112,12 @@ class Frr(Peer):
         fams = sorted({r.family for r in self.routes_out}
                       | {f for n in self.neighbors for f in (n.families or [n.family])})
         rmaps = []
+        if any(n.honour_gshut for n in self.neighbors):
+            # RFC 8326 §4: the receiver lowers LOCAL_PREF of routes tagged 65535:0.
+            rmaps += ["bgp community-list standard GSHUT seq 5 permit graceful-shutdown",
+                      "route-map HONOUR_GSHUT permit 10", " match community GSHUT",
+                      " set local-preference 0", "exit", "route-map HONOUR_GSHUT permit 20",
+                      "exit"]
         for fam in fams:
             lines.append(f" address-family {fam} unicast")
             for i, r in enumerate(self.routes_out):
@@ -123,6 +143,8 @@ class Frr(Peer):
             for n in self.neighbors:
                 if fam in (n.families or [n.family]):
                     lines.append(f"  neighbor {n.address} activate")
+                    if n.honour_gshut:
+                        lines.append(f"  neighbor {n.address} route-map HONOUR_GSHUT in")
             lines.append(" exit-address-family")
         lines.append("exit")
         # Route-maps first and no route-map delay: otherwise the network
@@ -262,8 +284,7 @@ class Frr(Peer):
                 "next_hop": hops[0] if hops else None,
                 "med": best.get("metric", best.get("med")),
                 "local_pref": best.get("locPrf", best.get("localpref")),
-                "communities": (best.get("community") or {}).get("list", []) or
-                               str((best.get("community") or {}).get("string", "")).split(),
+                "communities": _communities(best.get("community")),
                 "large_communities": str((best.get("largeCommunity") or {})
                                          .get("string", "")).split(),
                 "origin": str(best.get("origin", "")).lower() or None,
