@@ -287,6 +287,11 @@ def host_failure(d):
     d.show(d.bird.birdc("show bfd sessions"))
     d.ok(f"route gone from the router {(gone - killed).total_seconds() * 1000:.0f} ms after the "
          "kill" if gone else "route gone from the router")
+    d.step("fbfd restarted (as systemd would): BFD and BGP come back, the route returns")
+    d.agent.start()
+    d.bird.wait_route(SERVICE_PREFIX, timeout=20)
+    d.bird.wait_bfd(HOST_V4, "Up", timeout=15)
+    d.ok(f"router learned {SERVICE_PREFIX} again; BFD Up")
 
 
 def hold(d):
@@ -300,8 +305,8 @@ def hold(d):
 
 
 STEPS = [build_topology, start_router, start_web_service, start_fbfd, show_agent,
-         bgp_session, bfd_session, service_route, service_failover, maintenance_round_trip,
-         hold, host_failure]
+         bgp_session, bfd_session, service_route, service_failover, host_failure,
+         maintenance_round_trip, hold]
 
 
 def main(argv=None):
