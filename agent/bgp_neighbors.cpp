@@ -220,23 +220,29 @@ void BgpNeighbors::refresh_all() {
 }
 
 bool BgpNeighbors::announced(const ServiceConfig& service) const {
-  if (service.prefixes.empty()) return false;
   for (const auto& [name, e] : entries_) {
     if (!e->info || !targets(service, name)) continue;
-    if (e->rib.sent(service.prefixes.front()) != nullptr) return true;
+    for (const auto& p : service.prefixes)
+      if (e->rib.sent(p) != nullptr) return true;
   }
   return false;
 }
 
 bool BgpNeighbors::sent_to_all_up(const ServiceConfig& service) const {
-  if (service.prefixes.empty()) return true;
   bool any_target = false, any_sent = false;
   for (const auto& [name, e] : entries_) {
     if (!targets(service, name)) continue;
     any_target = true;
     if (!e->info) continue;
-    if (e->rib.sent(service.prefixes.front()) == nullptr) return false;
-    any_sent = true;
+    // Only the prefixes this session carries (its families, a next hop for
+    // the other family) are expected at it.
+    for (const auto& route : routes_for(*e)) {
+      if (std::find(service.prefixes.begin(), service.prefixes.end(), route.prefix) ==
+          service.prefixes.end())
+        continue;
+      if (e->rib.sent(route.prefix) == nullptr) return false;
+      any_sent = true;
+    }
   }
   return any_sent || !any_target;
 }

@@ -192,6 +192,13 @@ struct ConfigError {
   std::string to_string() const;
 };
 
+// Whether `config` has a [[service]] called `name` (reload reconciliation).
+inline bool has_service(const Config& config, std::string_view name) {
+  for (const auto& s : config.services)
+    if (s.name == name) return true;
+  return false;
+}
+
 using ConfigResult = std::expected<Config, std::vector<ConfigError>>;
 
 // Parses and validates TOML text; reports every error found, in file order

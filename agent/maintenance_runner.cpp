@@ -72,9 +72,7 @@ std::vector<std::string> MaintenanceRunner::apply(const Config& config) {
   const auto settings = settings_of(config.maintenance);
   // Forget removed services.
   for (auto it = entries_.begin(); it != entries_.end();) {
-    const bool kept = std::any_of(config.services.begin(), config.services.end(),
-                                  [&](const ServiceConfig& s) { return s.name == it->first; });
-    if (kept) {
+    if (has_service(config, it->first)) {
       ++it;
       continue;
     }

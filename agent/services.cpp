@@ -66,9 +66,7 @@ std::vector<std::string> Services::apply(const Config& config) {
   config_ = config;
   // Removed services: their checks stop, their metrics go.
   for (auto it = entries_.begin(); it != entries_.end();) {
-    const bool kept = std::any_of(config.services.begin(), config.services.end(),
-                                  [&](const ServiceConfig& s) { return s.name == it->first; });
-    if (kept) {
+    if (has_service(config, it->first)) {
       ++it;
       continue;
     }

@@ -4,18 +4,6 @@
 
 namespace fbf::platform {
 
-std::string_view to_string(Capability c) {
-  switch (c) {
-    case Capability::net_admin:
-      return "CAP_NET_ADMIN";
-    case Capability::net_bind_service:
-      return "CAP_NET_BIND_SERVICE";
-    case Capability::net_raw:
-      return "CAP_NET_RAW";
-  }
-  return "?";
-}
-
 std::expected<std::optional<UserIds>, std::string> lookup_user(const std::string&) {
   return std::unexpected("switching user is not implemented on this system");
 }

@@ -39,18 +39,6 @@ bool kept(int cap, std::span<const Capability> keep) {
 
 }  // namespace
 
-std::string_view to_string(Capability c) {
-  switch (c) {
-    case Capability::net_admin:
-      return "CAP_NET_ADMIN";
-    case Capability::net_bind_service:
-      return "CAP_NET_BIND_SERVICE";
-    case Capability::net_raw:
-      return "CAP_NET_RAW";
-  }
-  return "?";
-}
-
 std::expected<std::optional<UserIds>, std::string> lookup_user(const std::string& name) {
   long size = ::sysconf(_SC_GETPW_R_SIZE_MAX);
   std::vector<char> buffer(size > 0 ? static_cast<std::size_t>(size) : 16384);
