@@ -157,14 +157,30 @@ std::optional<LinkAddress> neighbor_link_address(std::uint32_t ifindex, const Ip
   return out;
 }
 
-std::optional<bool> interface_forwards(std::uint32_t ifindex, Family family) {
-  char name[IF_NAMESIZE] = {};
-  if (if_indextoname(ifindex, name) == nullptr) return std::nullopt;
-  std::ifstream in(std::string("/proc/sys/net/") + (family == Family::v4 ? "ipv4" : "ipv6") +
-                   "/conf/" + name + "/forwarding");
+namespace {
+
+std::optional<bool> read_flag(const std::string& path) {
+  std::ifstream in(path);
   int value = 0;
   if (!(in >> value)) return std::nullopt;
   return value != 0;
+}
+
+}  // namespace
+
+std::optional<bool> interface_forwards(std::uint32_t ifindex, Family family) {
+  char name[IF_NAMESIZE] = {};
+  if (if_indextoname(ifindex, name) == nullptr) return std::nullopt;
+  if (family == Family::v4)  // IPv4 forwards by the input interface's setting
+    return read_flag(std::string("/proc/sys/net/ipv4/conf/") + name + "/forwarding");
+  // IPv6 forwards by the global switch (ip6_forward() reads all.forwarding;
+  // the per-interface `forwarding` only selects host/router behaviour for
+  // RAs), or since Linux 6.17 by the input interface's force_forwarding.
+  auto all = read_flag("/proc/sys/net/ipv6/conf/all/forwarding");
+  if (!all) return std::nullopt;
+  const auto forced =
+      read_flag(std::string("/proc/sys/net/ipv6/conf/") + name + "/force_forwarding");
+  return *all || forced.value_or(false);
 }
 
 }  // namespace fbf::platform

@@ -40,11 +40,22 @@ def bfd_state(raw):
 
 
 @dataclass
+class BfdEcho:
+    """The Echo function (RFC 5880 §6.4) of a session, FRR bfdd only (BIRD has
+    none); milliseconds. None leaves the daemon's default: FRR 8.4 then sends
+    no echoes but still advertises Required Min Echo RX 50 ms."""
+    mode: bool = True                     # echo-mode: send our own echoes
+    tx: Optional[int] = None              # echo transmit-interval
+    rx: Optional[int] = None              # echo receive-interval; 0 = disabled (advertise 0)
+
+
+@dataclass
 class Bfd:
     """BFD timers for one session (milliseconds)."""
     min_tx: int = 100
     min_rx: int = 100
     multiplier: int = 3
+    echo: Optional[BfdEcho] = None        # FRR only; None = the daemon's defaults
 
 
 @dataclass

@@ -84,7 +84,9 @@ class Frr(Peer):
         bfdd = (host + log + "bfd\n"
                 f" profile {BFD_PROFILE}\n"
                 f"  transmit-interval {b.min_tx}\n  receive-interval {b.min_rx}\n"
-                f"  detect-multiplier {b.multiplier}\n exit\n"
+                f"  detect-multiplier {b.multiplier}\n"
+                + "".join(f"  {line}\n" for line in self._echo_lines(b.echo))
+                + " exit\n"
                 + "".join(self._bfd_peer_config(p) for p in self.bfd_peers)
                 + "exit\n")
         lines = [host.strip(), log.strip(), f"router bgp {self.asn}",
@@ -153,6 +155,19 @@ class Frr(Peer):
         return {"zebra": zebra, "bfdd": bfdd, "bgpd": bgpd}
 
     @staticmethod
+    def _echo_lines(echo):
+        """bfdd lines for a BfdEcho (profile or peer); none for None."""
+        if echo is None:
+            return []
+        lines = ["echo-mode"] if echo.mode else []
+        if echo.tx is not None:
+            lines.append(f"echo transmit-interval {echo.tx}")
+        if echo.rx is not None:
+            lines.append("echo receive-interval "
+                         + (str(echo.rx) if echo.rx else "disabled"))
+        return lines
+
+    @staticmethod
     def _bfd_peer_config(p):
         head = f" peer {p.address}"
         if p.multihop:
@@ -166,6 +181,7 @@ class Frr(Peer):
                  f"  detect-multiplier {p.bfd.multiplier}"]
         if p.multihop and p.min_ttl is not None:
             lines.append(f"  minimum-ttl {p.min_ttl}")
+        lines += [f"  {line}" for line in Frr._echo_lines(p.bfd.echo)]
         return "\n".join(lines + [" exit"]) + "\n"
 
     def _write_config(self):
