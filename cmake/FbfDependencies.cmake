@@ -3,6 +3,11 @@
 find_package(PkgConfig REQUIRED)
 
 function(fbf_missing what package)
+  if(CMAKE_SYSTEM_NAME STREQUAL "OpenBSD")
+    # No Debian packages there: the port names every dependency (docs/openbsd.md).
+    message(FATAL_ERROR "${what} not found: install the dependencies the port lists "
+                        "(packaging/openbsd/net/fbf/Makefile: BUILD_DEPENDS, LIB_DEPENDS)")
+  endif()
   message(FATAL_ERROR "${what} not found: install the Debian package '${package}' "
                       "(apt-get install ${package}, or run scripts/install-deps)")
 endfunction()
@@ -26,6 +31,8 @@ macro(fbf_cmake_pkg name package)
   endif()
 endmacro()
 
+# Linux-only ones (libnl, libsystemd) are below; on OpenBSD libevent 2 comes
+# from the devel/libevent2 port and libcrypto from LibreSSL in base.
 fbf_pkg(EVENT_CORE  libevent_core   libevent-dev)
 fbf_pkg(EVENT_EXTRA libevent_extra  libevent-dev)
 fbf_cmake_pkg(tomlplusplus  libtomlplusplus-dev)
