@@ -328,10 +328,17 @@ void BgpNeighbors::open_listeners(const Config& config) {
       spdlog::info("bgp: listening on {} port 179 for passive neighbors", key);
     }
     Listener& l = listeners_.at(key);
+    l.md5_failed.clear();
     for (const auto& n : config.neighbors) {
       if (n.address.family() != where.first || n.password.empty()) continue;
-      if (auto ok = platform::set_md5_key(l.fd.get(), n.address, n.password); !ok)
-        spdlog::error("bgp {} {}: {}", n.name, n.address.to_string(), ok.error().what);
+      if (auto ok = platform::set_md5_key(l.fd.get(), n.address, n.password); !ok) {
+        // Fail closed (RFC 2385 §4 gives no fallback): without the key on the
+        // listener the kernel would accept this neighbor unsigned, so its
+        // connections are refused at accept() instead.
+        spdlog::error("bgp {} {}: {}; its incoming connections are refused", n.name,
+                      n.address.to_string(), ok.error().what);
+        l.md5_failed.insert(n.address);
+      }
     }
   }
 }
@@ -347,6 +354,11 @@ void BgpNeighbors::on_accept(Listener& l) {
     if (it == entries_.end()) {
       spdlog::warn("bgp: refused a connection from {}: not a configured neighbor",
                    remote.address.to_string());
+      continue;  // fd closes
+    }
+    if (l.md5_failed.contains(remote.address)) {
+      spdlog::warn("bgp {} {}: refused a connection: its TCP-MD5 key could not be set on the "
+                   "listener", it->first, remote.address.to_string());
       continue;  // fd closes
     }
     it->second->neighbor->adopt(std::move(fd));

@@ -90,6 +90,7 @@ class BgpNeighbors {
   struct Listener {
     platform::UniqueFd fd;
     std::unique_ptr<platform::FdWatch> watch;
+    std::set<platform::IpAddress> md5_failed;  // their key is not on fd: refuse them
   };
 
   void start_neighbor(const NeighborConfig& n, const Config& config);
