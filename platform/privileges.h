@@ -40,4 +40,10 @@ std::expected<void, std::string> drop_privileges(const UserIds& user,
 // Running kernel's release ("6.1.0-18-amd64"); empty where unknown.
 std::string kernel_release();
 
+// In a child between fork() and exec() of a health-check program: the
+// program gets none of fbfd's capabilities (Linux: clears the ambient set,
+// which systemd's AmbientCapabilities= fills and exec would pass on).
+// Async-signal-safe; a no-op where there are no ambient capabilities.
+void drop_inherited_capabilities_in_child();
+
 }  // namespace fbf::platform

@@ -14,4 +14,6 @@ std::expected<void, std::string> drop_privileges(const UserIds&, std::span<const
 
 std::string kernel_release() { return {}; }
 
+void drop_inherited_capabilities_in_child() {}
+
 }  // namespace fbf::platform

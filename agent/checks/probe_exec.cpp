@@ -11,6 +11,8 @@
 #include <cstring>
 #include <memory>
 
+#include "platform/privileges.h"
+
 namespace fbf::agent::checks {
 
 namespace {
@@ -104,6 +106,8 @@ void reap_later(event_base* base, pid_t pid) {
   // Nothing of fbfd's (sockets, the event loop's fds) reaches the check,
   // whether or not it was opened close-on-exec.
   ::closefrom(4);
+  // Nor fbfd's capabilities (systemd's AmbientCapabilities= would pass on).
+  platform::drop_inherited_capabilities_in_child();
 
   sigset_t none;
   sigemptyset(&none);

@@ -92,4 +92,9 @@ std::string kernel_release() {
   return u.release;
 }
 
+void drop_inherited_capabilities_in_child() {
+  // Linux 4.3+; on older kernels there is no ambient set to clear.
+  (void)::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+}
+
 }  // namespace fbf::platform

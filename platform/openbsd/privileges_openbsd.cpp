@@ -109,4 +109,7 @@ std::string kernel_release() {
   return u.release;
 }
 
+// No capabilities on OpenBSD: a check runs as the user fbfd switched to.
+void drop_inherited_capabilities_in_child() {}
+
 }  // namespace fbf::platform
