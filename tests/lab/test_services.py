@@ -96,17 +96,29 @@ def services(b):
     ]
 
 
-def build(lab, kind):
+def host_and_router(lab, kind="bird", services=(), neighbor=None, router_bfd=None, **router_kw):
+    """Namespaces h (fbfd, AS 65001) and r (the router, AS 65000) on one
+    veth; returns (h, router, agent), nothing started. `services` may be a
+    function of h (for paths inside its directory)."""
     h, r = lab.add_node("h"), lab.add_node("r")
     link = lab.add_link(h, r)
     router = PEERS[kind](r, asn=AS_ROUTER, router_id=link.ip_b(),
-                         neighbors=[Neighbor(link.ip_a(), AS_HOST)])
-    b = Backends(h)
+                         neighbors=[Neighbor(link.ip_a(), AS_HOST, bfd=router_bfd)], **router_kw)
     agent = Fbfd(h, local_as=AS_HOST, router_id=link.ip_a(),
                  neighbors=[{"name": "r", "address": link.ip_b(), "remote_as": AS_ROUTER,
-                             "hold_time": "9s", "connect_retry": "1s"}],
-                 services=services(b))
-    return h, router, agent, b
+                             "hold_time": "9s", "connect_retry": "1s", **(neighbor or {})}],
+                 services=list(services(h) if callable(services) else services))
+    return h, router, agent
+
+
+def build(lab, kind):
+    backends = {}
+
+    def make(h):
+        backends["b"] = Backends(h)
+        return services(backends["b"])
+    h, router, agent = host_and_router(lab, kind, make)
+    return h, router, agent, backends["b"]
 
 
 def show(agent, name):
@@ -198,17 +210,11 @@ def test_each_check_type_flips_the_route_with_rise_and_fall(lab, need, kind):
 
 def test_sigterm_removes_only_the_addresses_fbfd_added(lab, need):
     need("fbfd", "bird")
-    h, r = lab.add_node("h"), lab.add_node("r")
-    link = lab.add_link(h, r)
-    router = Bird(r, asn=AS_ROUTER, router_id=link.ip_b(),
-                  neighbors=[Neighbor(link.ip_a(), AS_HOST)])
+    h, router, agent = host_and_router(
+        lab, services=[{"name": "web", "prefixes": ["203.0.113.30/32", "203.0.113.31/32",
+                                                    "2001:db8:30::1/128"]}],
+        neighbor={"next_hop": ["self", "2001:db8::1"]})
     h.run(["ip", "addr", "add", "203.0.113.31/32", "dev", "lo"])  # someone else's
-    agent = Fbfd(h, local_as=AS_HOST, router_id=link.ip_a(),
-                 neighbors=[{"name": "r", "address": link.ip_b(), "remote_as": AS_ROUTER,
-                             "hold_time": "9s", "connect_retry": "1s",
-                             "next_hop": ["self", "2001:db8::1"]}],
-                 services=[{"name": "web", "prefixes": ["203.0.113.30/32", "203.0.113.31/32",
-                                                        "2001:db8:30::1/128"]}])
     router.start()
     agent.start()
     router.wait_route("203.0.113.30/32")
@@ -259,20 +265,16 @@ def test_verdict_reaches_the_router_rib_within_50_ms(lab, need):
     entering) BIRD's RIB: p99 over 50 flips under 50 ms, with fbfd's and
     BIRD's own timestamps (same clock: namespaces share it)."""
     need("fbfd", "bird")
-    h, r = lab.add_node("h"), lab.add_node("r")
-    link = lab.add_link(h, r)
-    router = Bird(r, asn=AS_ROUTER, router_id=link.ip_b(), trace_routes=True,
-                  neighbors=[Neighbor(link.ip_a(), AS_HOST)])
+    prefix = "203.0.113.40/32"
+    h, router, agent = host_and_router(
+        lab, trace_routes=True,
+        services=lambda h: [{"name": "lat", "prefixes": [prefix],
+                             "check": {"type": "exec",
+                                       "command": ["/usr/bin/test", "-e", str(h.path("lat-up"))],
+                                       "interval": "20ms", "timeout": "15ms", "rise": 1,
+                                       "fall": 1}}])
     flag = h.path("lat-up")
     flag.write_text("")
-    prefix = "203.0.113.40/32"
-    agent = Fbfd(h, local_as=AS_HOST, router_id=link.ip_a(),
-                 neighbors=[{"name": "r", "address": link.ip_b(), "remote_as": AS_ROUTER,
-                             "hold_time": "9s", "connect_retry": "1s"}],
-                 services=[{"name": "lat", "prefixes": [prefix],
-                            "check": {"type": "exec", "command": ["/usr/bin/test", "-e", str(flag)],
-                                      "interval": "20ms", "timeout": "15ms", "rise": 1,
-                                      "fall": 1}}])
     router.start()
     agent.start()
     router.wait_route(prefix)
@@ -311,17 +313,11 @@ def test_sigkill_router_drops_route_within_bfd_detect_time(lab, need):
     import datetime
     need("fbfd", "bird")
     from fbflab.peers.base import Bfd
-    h, r = lab.add_node("h"), lab.add_node("r")
-    link = lab.add_link(h, r)
-    router = Bird(r, asn=AS_ROUTER, router_id=link.ip_b(), trace_routes=True,
-                  neighbors=[Neighbor(link.ip_a(), AS_HOST,
-                                      bfd=Bfd(min_tx=100, min_rx=100, multiplier=3))])
     prefix = "203.0.113.41/32"
-    agent = Fbfd(h, local_as=AS_HOST, router_id=link.ip_a(),
-                 neighbors=[{"name": "r", "address": link.ip_b(), "remote_as": AS_ROUTER,
-                             "hold_time": "9s", "connect_retry": "1s",
-                             "bfd": {"min_tx": "100ms", "min_rx": "100ms", "multiplier": 3}}],
-                 services=[{"name": "web", "prefixes": [prefix]}])
+    h, router, agent = host_and_router(
+        lab, trace_routes=True, services=[{"name": "web", "prefixes": [prefix]}],
+        router_bfd=Bfd(min_tx=100, min_rx=100, multiplier=3),
+        neighbor={"bfd": {"min_tx": "100ms", "min_rx": "100ms", "multiplier": 3}})
     router.start()
     agent.start()
     router.wait_route(prefix)
@@ -345,24 +341,20 @@ def test_reload_adds_a_service_and_restarts_a_check_without_any_flap(lab, need):
     one — and fbfd counts one Established transition);
     an invalid file afterwards changes nothing."""
     need("fbfd", "bird")
-    h, r = lab.add_node("h"), lab.add_node("r")
-    link = lab.add_link(h, r)
-    router = Bird(r, asn=AS_ROUTER, router_id=link.ip_b(), trace_routes=True,
-                  neighbors=[Neighbor(link.ip_a(), AS_HOST)])
-    flag = h.path("up")
-    flag.write_text("")
     old, new = "203.0.113.50/32", "203.0.113.51/32"
-    check = {"type": "exec", "command": ["/usr/bin/test", "-e", str(flag)], **TIMING}
-    agent = Fbfd(h, local_as=AS_HOST, router_id=link.ip_a(),
-                 neighbors=[{"name": "r", "address": link.ip_b(), "remote_as": AS_ROUTER,
-                             "hold_time": "9s", "connect_retry": "1s"}],
-                 services=[{"name": "old", "prefixes": [old], "check": dict(check)}])
+
+    def check(h):
+        return {"type": "exec", "command": ["/usr/bin/test", "-e", str(h.path("up"))], **TIMING}
+    h, router, agent = host_and_router(
+        lab, trace_routes=True,
+        services=lambda h: [{"name": "old", "prefixes": [old], "check": check(h)}])
+    h.path("up").write_text("")
     router.start()
     agent.start()
     router.wait_route(old)
 
     agent.doc["service"][0]["check"]["interval"] = "300ms"   # a changed check restarts
-    agent.doc["service"].append({"name": "new", "prefixes": [new], "check": dict(check)})
+    agent.doc["service"].append({"name": "new", "prefixes": [new], "check": check(h)})
     agent.reload()
     router.wait_route(new, timeout=10)
     time.sleep(1.0)
@@ -370,7 +362,7 @@ def test_reload_adds_a_service_and_restarts_a_check_without_any_flap(lab, need):
     assert [w for _, w in events] == ["added"], events       # never withdrawn or re-sent
     bgp = agent.fbfctl("show", "bgp")["neighbors"][0]
     assert bgp["established_transitions"] == 1, bgp
-    assert router.session(link.ip_a())["state"] == "Established"
+    assert bgp["state"] == "Established"
     assert show(agent, "old")["health"]["verdict"] == "healthy"
 
     agent.conf.write_text(agent.conf.read_text() + "\n[[service]]\nname = 42\n")
