@@ -96,6 +96,28 @@ PathsBeforeStart paths_before_start(const Config& config) {
           .state_dir_existed = fs::exists(config.agent.state_dir, ec)};
 }
 
+std::vector<platform::PathAccess> paths_after_start(const Config& config) {
+  std::vector<platform::PathAccess> out;
+  auto add = [&](const fs::path& p, const char* how) {
+    if (!p.empty()) out.push_back({p.string(), how});
+  };
+  add(config.source, "r");                                   // reload
+  add(config.agent.state_dir, "rwc");                        // maintenance state
+  add(fs::path(config.agent.control_socket).parent_path(), "rwc");
+  add("/etc/resolv.conf", "r");                              // check targets resolved on reload
+  add("/etc/hosts", "r");
+  add("/dev/null", "rw");                                    // exec checks' stdin
+  for (const auto& s : config.services) {
+    add(s.disable_file, "r");
+    // An exec check's program, when named by path (a bare name found
+    // through PATH cannot be known here: use absolute paths on OpenBSD).
+    if (s.check && s.check->type == CheckType::exec && !s.check->command.empty() &&
+        fs::path(s.check->command.front()).is_absolute())
+      add(s.check->command.front(), "rx");
+  }
+  return out;
+}
+
 std::expected<void, std::string> drop_privileges(const Config& config,
                                                  const PathsBeforeStart& before) {
   if (::geteuid() != 0) {
@@ -143,6 +165,10 @@ std::expected<void, std::string> drop_privileges(const Config& config,
     listed += (listed.empty() ? "" : ", ") + std::string(to_string(n.capability)) + " (" + n.why +
               ")";
   }
+  // OpenBSD: unveil(2) before pledge(2) — what fbfd still opens by name
+  // after start-up (a no-op on Linux, where the unit's ProtectSystem= does it).
+  if (auto restricted = platform::restrict_paths(paths_after_start(config)); !restricted)
+    return std::unexpected(restricted.error());
   if (auto dropped = platform::drop_privileges(ids, keep); !dropped)
     return std::unexpected("cannot switch to user " + name + ": " + dropped.error());
   spdlog::info("privileges: running as {} (uid {}, gid {}) keeping {}", name, ids.uid, ids.gid,

@@ -41,6 +41,11 @@ struct PathsBeforeStart {
 };
 PathsBeforeStart paths_before_start(const Config& config);
 
+// What fbfd still opens by name once running (config file, state_dir, the
+// control socket's directory, disable files, exec checks' programs, the
+// resolver's files): the unveil(2) list on OpenBSD.
+std::vector<platform::PathAccess> paths_after_start(const Config& config);
+
 // After Daemon::start, before the loop runs. Not root: nothing to do. Root:
 // switch to config.agent.user with needed_capabilities(); the default user
 // "_fbf" missing means staying root (with a warning), any other missing user

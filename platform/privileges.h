@@ -37,6 +37,15 @@ std::expected<std::optional<UserIds>, std::string> lookup_user(const std::string
 std::expected<void, std::string> drop_privileges(const UserIds& user,
                                                  std::span<const Capability> keep);
 
+// Restricts the file system view to `paths` for the rest of the process's
+// life (OpenBSD: unveil(2), then locked). Elsewhere a no-op returning
+// success: Linux relies on the systemd unit's ProtectSystem= instead.
+struct PathAccess {
+  std::string path;
+  std::string permissions;  // unveil(2): any of "r", "w", "x", "c"
+};
+std::expected<void, std::string> restrict_paths(std::span<const PathAccess> paths);
+
 // Running kernel's release ("6.1.0-18-amd64"); empty where unknown.
 std::string kernel_release();
 

@@ -16,4 +16,6 @@ std::string kernel_release() { return {}; }
 
 void drop_inherited_capabilities_in_child() {}
 
+std::expected<void, std::string> restrict_paths(std::span<const PathAccess>) { return {}; }
+
 }  // namespace fbf::platform

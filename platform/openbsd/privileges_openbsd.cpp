@@ -26,7 +26,7 @@
 //   proc    fork(2), setpgid(2) and kill(2) of exec health checks
 //   exec    execve(2) of exec health checks (execpromises NULL: the check
 //           runs unpledged, as the user fbfd runs as)
-// Not promised: id (no switching back), getpw, unveil (unveil_paths.h locks
+// Not promised: id (no switching back), getpw, unveil (restrict_paths() locks
 // the file system view before this), fattr, chown, flock, tmppath, sendfd.
 //
 // UNTESTED: never compiled or run (docs/openbsd.md).
@@ -41,7 +41,6 @@
 #include <vector>
 
 #include "platform/openbsd/openbsd_detail.h"
-#include "platform/openbsd/unveil_paths.h"
 #include "platform/privileges.h"
 
 namespace fbf::platform {

@@ -374,4 +374,31 @@ TEST(DropPrivilegesLinux, AnAddressChangeWithoutNetAdminIsAPermissionError) {
 }
 
 }  // namespace
+
+TEST(PathsAfterStart, ListsWhatFbfdOpensByNameOnceRunning) {
+  Config c;
+  c.source = "/etc/fbf/fbf.toml";
+  c.agent.state_dir = "/var/db/fbf";
+  c.agent.control_socket = "/var/run/fbf/fbfd.sock";
+  ServiceConfig web;
+  web.name = "web";
+  web.disable_file = "/etc/fbf/disable-web";
+  web.check = HealthCheck{};
+  web.check->type = CheckType::exec;
+  web.check->command = {"/usr/local/bin/check-web", "--quick"};
+  ServiceConfig bare = web;
+  bare.name = "bare";
+  bare.disable_file.clear();
+  bare.check->command = {"check-in-path"};  // found through PATH: cannot be listed
+  c.services = {web, bare};
+  std::vector<std::pair<std::string, std::string>> got;
+  for (const auto& p : paths_after_start(c)) got.emplace_back(p.path, p.permissions);
+  const std::vector<std::pair<std::string, std::string>> want = {
+      {"/etc/fbf/fbf.toml", "r"},   {"/var/db/fbf", "rwc"},
+      {"/var/run/fbf", "rwc"},      {"/etc/resolv.conf", "r"},
+      {"/etc/hosts", "r"},          {"/dev/null", "rw"},
+      {"/etc/fbf/disable-web", "r"}, {"/usr/local/bin/check-web", "rx"}};
+  EXPECT_EQ(got, want);
+}
+
 }  // namespace fbf::agent
