@@ -144,7 +144,8 @@ def changed_sessions(before, after):
 
 # --- measurement helpers ---------------------------------------------------------------------
 def cpu_times(pid):
-    """(utime+stime seconds, schedstat run time seconds summed over threads)."""
+    """(utime+stime seconds, schedstat run time seconds summed over threads,
+    utime seconds, stime seconds)."""
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     ticks = int(fields[11]) + int(fields[12])          # utime, stime (fields 14, 15)
@@ -154,7 +155,22 @@ def cpu_times(pid):
             run_ns += int((task / "schedstat").read_text().split()[0])
         except (OSError, ValueError, IndexError):
             pass
-    return ticks / os.sysconf("SC_CLK_TCK"), run_ns / 1e9
+    hz = os.sysconf("SC_CLK_TCK")
+    return ticks / hz, run_ns / 1e9, int(fields[11]) / hz, int(fields[12]) / hz
+
+
+def wakeups(pid):
+    """Voluntary context switches summed over the process's threads (each
+    is one sleep in poll/epoll/recv: about one event-loop wakeup)."""
+    n = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            for line in (task / "status").read_text().splitlines():
+                if line.startswith("voluntary_ctxt_switches:"):
+                    n += int(line.split()[1])
+        except (OSError, ValueError):
+            pass
+    return n
 
 
 def udp_errors(node):
@@ -250,11 +266,13 @@ def run_point(kind, n, *, peer="bird", duration=20.0, interval=50, mult=3, settl
         udp_m0, udp_p0 = udp_errors(m), udp_errors(p)
         load0 = os.getloadavg()
         pid, peer_pid = measured.pid(), peer_side.pid()
+        wake0 = wakeups(pid)
         cpu0, peer_cpu0 = cpu_times(pid), cpu_times(peer_pid)
         t0_ns, t0 = time.time_ns(), time.monotonic()
         time.sleep(duration)
         cpu1, peer_cpu1 = cpu_times(pid), cpu_times(peer_pid)
         t1_ns, t1 = time.time_ns(), time.monotonic()
+        wake1 = wakeups(pid)
         load1 = os.getloadavg()
         udp_m1, udp_p1 = udp_errors(m), udp_errors(p)
         m_state1, p_state1 = measured.state(), peer_side.state()
@@ -276,6 +294,9 @@ def run_point(kind, n, *, peer="bird", duration=20.0, interval=50, mult=3, settl
             "cpu_s_per_session_s": cpu_s / (n * elapsed),
             "cpu_pct_of_core": 100.0 * cpu_s / elapsed,
             "schedstat_cpu_s": round(cpu1[1] - cpu0[1], 4),
+            "user_s": round(cpu1[2] - cpu0[2], 3), "system_s": round(cpu1[3] - cpu0[3], 3),
+            "wakeups_per_s": round((wake1 - wake0) / (t1 - t0), 1),
+            "window_epoch_s": [round(t0_ns / 1e9, 1), round(t1_ns / 1e9, 1)],
             "peer_cpu_pct_of_core": 100.0 * (peer_cpu1[0] - peer_cpu0[0]) / elapsed,
             "loadavg_1m": [round(load0[0], 2), round(load1[0], 2)],
             "flaps": {
@@ -350,6 +371,37 @@ def ratios(points):
     return out
 
 
+def spread(points):
+    """Per (N, daemon) over the rounds: min / median / max of CPU % of a core
+    and of the share of transmissions in the RFC window, flaps summed."""
+    import statistics
+    by = {}
+    for pt in points:
+        by.setdefault((pt["sessions"], pt["daemon"]), []).append(pt)
+    out = []
+    for (n, d), pts in sorted(by.items(), key=lambda kv: (kv[0][0], DAEMONS.index(kv[0][1]))):
+        cpu = sorted(p["cpu_pct_of_core"] for p in pts)
+        ins = sorted(p["jitter"]["inside_pct"] for p in pts if p["jitter"]["inside_pct"] is not None)
+        out.append({"sessions": n, "daemon": d, "rounds": len(pts),
+                    "cpu_pct": [cpu[0], statistics.median(cpu), cpu[-1]],
+                    "inside_pct": [ins[0], statistics.median(ins), ins[-1]] if ins else None,
+                    "false_flaps": sum(p["false_flaps"] for p in pts)})
+    return out
+
+
+def spread_table(rows):
+    out = ["| N | daemon | rounds | CPU % of a core min / median / max "
+           "| in RFC window % min / median / max | false flaps (all rounds) |",
+           "|---:|---|---:|---|---|---:|"]
+    for r in rows:
+        ins = r["inside_pct"]
+        out.append(f"| {r['sessions']} | {r['daemon']} | {r['rounds']} "
+                   f"| {' / '.join(f'{v:.2f}' for v in r['cpu_pct'])} "
+                   f"| {' / '.join(f'{v:.3f}' for v in ins) if ins else 'n/a'} "
+                   f"| {r['false_flaps']} |")
+    return "\n".join(out)
+
+
 def verdicts(points, rat):
     """The issue's targets, checked on this run's figures."""
     out = []
@@ -406,23 +458,35 @@ def main(argv=None):
     command = " ".join(shlex.quote(a) for a in [sys.argv[0]] + (argv or sys.argv[1:]))
     print(f"bfd_scale: N={counts} daemons={daemons} peer={args.peer} "
           f"{args.interval} ms x {args.mult}, {args.duration:g} s per point -> {out}")
-    points = []
+    points, failures = [], []
     for r in range(args.rounds):
         for n in counts:
             order = daemons[r % len(daemons):] + daemons[:r % len(daemons)]
             for kind in order:
-                points.append(run_point(kind, n, peer=args.peer, duration=args.duration,
-                                        interval=args.interval, mult=args.mult,
-                                        keep=args.keep))
+                try:
+                    points.append(run_point(kind, n, peer=args.peer, duration=args.duration,
+                                            interval=args.interval, mult=args.mult,
+                                            keep=args.keep))
+                except RuntimeError as exc:
+                    # One daemon that cannot hold N sessions Up must not lose
+                    # the rest of the run: record it and go on.
+                    print(f"  {kind:5} N={n:<5} FAILED: {exc}")
+                    failures.append({"daemon": kind, "sessions": n, "round": r,
+                                     "error": str(exc)})
     rat = ratios(points)
     result = {"command": command, "started": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
               "machine": machine(), "versions": versions(),
               "config": {"sessions": counts, "daemons": daemons, "peer": args.peer,
                          "interval_ms": args.interval, "multiplier": args.mult,
                          "duration_s": args.duration, "rounds": args.rounds},
-              "points": points, "ratios": rat, "verdicts": verdicts(points, rat)}
+              "points": points, "failures": failures, "spread": spread(points),
+              "ratios": rat, "verdicts": verdicts(points, rat)}
     (out / "bfd_scale.json").write_text(json.dumps(result, indent=2) + "\n")
     md = [f"`{command}`", "", table(points), ""]
+    if args.rounds > 1:
+        md += [spread_table(result["spread"]), ""]
+    md += [f"- FAILED: {f['daemon']} N={f['sessions']} (round {f['round']}): {f['error']}"
+           for f in failures]
     for n, r in rat.items():
         md.append(f"- N={n}: fbfd/BIRD CPU = {fmt(r['fbfd/bird'])}, "
                   f"fbfd/FRR CPU = {fmt(r['fbfd/frr'])}")

@@ -268,6 +268,7 @@ def measure(lab, gen, rcv, link, cls, shape, prefixes, settle, timeout):
     deadline = time.monotonic() + timeout
     done_at, seen, state = None, 0, "?"
     up_at, prev_t0 = None, None
+    lower, upper, polls = None, None, []
     try:
         while time.monotonic() < deadline:
             t0 = time.monotonic()
@@ -276,11 +277,13 @@ def measure(lab, gen, rcv, link, cls, shape, prefixes, settle, timeout):
             except (LabError, ValueError, OSError) as exc:
                 state, seen = f"poll failed: {exc}", seen
             t1 = time.monotonic()
+            polls.append((t0, t1, seen))
             if seen >= prefixes:
                 # The count reached N between the previous poll and this one.
                 # fbfd: the end of this poll (an upper bound); the others: the
                 # start of the previous one (a lower bound).
                 done_at = t1 if r.label == "fbfd" else (prev_t0 or t0)
+                lower, upper = (prev_t0 or t0), t1
                 break
             if not blaster.proc.alive():
                 break
@@ -310,11 +313,19 @@ def measure(lab, gen, rcv, link, cls, shape, prefixes, settle, timeout):
         if blaster.proc.alive():
             blaster.proc.kill()
         r.stop()
+    tfb = rep["t_first_byte"]
+    # Both bounds, for every receiver; a lower bound from a poll that began
+    # before the first table byte is clamped to it (it would be <= 0 otherwise).
+    bounds = ((max(lower, tfb) - tfb, upper - tfb) if done_at and tfb else (None, None))
     res.update({
         "received": seen,
+        "seconds_lower": bounds[0],
+        "seconds_upper": bounds[1],
+        "polls": len(polls),
+        "poll_seconds_max": max((b - a for a, b, _ in polls), default=None),
         "complete": done_at is not None,
         "last_state": state,
-        "seconds": (done_at - rep["t_first_byte"]) if done_at and rep["t_first_byte"] else None,
+        "seconds": ((max(done_at, tfb) - tfb) if done_at and tfb else None),
         "sender_send_seconds": rep["send_seconds"],
         "table_bytes": rep["table_bytes"],
         "updates": rep["updates"],
@@ -394,9 +405,9 @@ def markdown(results, sinks, summary, info):
     lines = [f"Machine: {info['cpu']}, {info['cpus']} CPUs, Linux {info['kernel']}; "
              f"load average at start {info['load_start'][0]:.1f}, at end {info['load_end'][0]:.1f}.",
              "",
-             "| shape | receiver | time to receive all (s) | peak RSS (MiB) | CPU (s) "
-             "| longest KEEPALIVE gap (s) | session |",
-             "|---|---|---:|---:|---:|---:|---|"]
+             "| shape | receiver | time to receive all (s) | between polls (s) | peak RSS (MiB) "
+             "| CPU (s) | longest KEEPALIVE gap (s) | session |",
+             "|---|---|---:|---:|---:|---:|---:|---|"]
     for r in results:
         session = ("Established" if r.get("states_after") == ["Established"]
                    and not r["hold_expired"] else
@@ -405,11 +416,14 @@ def markdown(results, sinks, summary, info):
         if "established_transitions" in r:
             session += f" ({r['established_transitions']} up)"
         t = fmt(r["seconds"], 3) if r["complete"] else f"incomplete ({r['received']})"
-        lines.append(f"| {r['shape']} | {r['receiver']} | {t} | {fmt(r['peak_rss_mib'], 1)} "
+        between = (f"{fmt(r['seconds_lower'], 3)}–{fmt(r['seconds_upper'], 3)}"
+                   if r.get("seconds_upper") is not None else "—")
+        lines.append(f"| {r['shape']} | {r['receiver']} | {t} | {between} "
+                     f"| {fmt(r['peak_rss_mib'], 1)} "
                      f"| {fmt(r['cpu_seconds'])} | {fmt(r['max_keepalive_gap_seconds'])} "
                      f"| {session} |")
     for k in sinks:
-        lines.append(f"| {k['shape']} | *sender → sink* | {fmt(k['seconds'], 3)} | | | | "
+        lines.append(f"| {k['shape']} | *sender → sink* | {fmt(k['seconds'], 3)} | | | | | "
                      f"{k['bytes'] / 1e6:.1f} MB, {fmt(k['mb_per_second'], 0)} MB/s |")
     lines += ["", "| shape | fbfd vs fastest other | target ≥ 2× | fbfd peak RSS | "
               "target < 16 MiB | session stayed up | sender faster than every receiver |",
