@@ -4,10 +4,6 @@
 
 namespace fbf::platform {
 
-std::expected<std::optional<UserIds>, std::string> lookup_user(const std::string&) {
-  return std::unexpected("switching user is not implemented on this system");
-}
-
 std::expected<void, std::string> drop_privileges(const UserIds&, std::span<const Capability>) {
   return std::unexpected("dropping privileges is not implemented on this system");
 }

@@ -39,17 +39,6 @@ bool kept(int cap, std::span<const Capability> keep) {
 
 }  // namespace
 
-std::expected<std::optional<UserIds>, std::string> lookup_user(const std::string& name) {
-  long size = ::sysconf(_SC_GETPW_R_SIZE_MAX);
-  std::vector<char> buffer(size > 0 ? static_cast<std::size_t>(size) : 16384);
-  passwd pw{};
-  passwd* found = nullptr;
-  const int rc = ::getpwnam_r(name.c_str(), &pw, buffer.data(), buffer.size(), &found);
-  if (rc != 0) return std::unexpected("user " + name + ": " + std::strerror(rc));
-  if (found == nullptr) return std::nullopt;
-  return UserIds{name, pw.pw_uid, pw.pw_gid};
-}
-
 std::expected<void, std::string> drop_privileges(const UserIds& user,
                                                  std::span<const Capability> keep) {
   // Keep the permitted set across setuid so the wanted ones can be re-raised.

@@ -59,17 +59,6 @@ namespace openbsd_detail {
 bool confined() { return g_confined; }
 }  // namespace openbsd_detail
 
-std::expected<std::optional<UserIds>, std::string> lookup_user(const std::string& name) {
-  long size = ::sysconf(_SC_GETPW_R_SIZE_MAX);
-  std::vector<char> buffer(size > 0 ? static_cast<std::size_t>(size) : 16384);
-  passwd pw{};
-  passwd* found = nullptr;
-  const int rc = ::getpwnam_r(name.c_str(), &pw, buffer.data(), buffer.size(), &found);
-  if (rc != 0) return std::unexpected("user " + name + ": " + std::strerror(rc));
-  if (found == nullptr) return std::nullopt;
-  return UserIds{name, pw.pw_uid, pw.pw_gid};
-}
-
 // `keep` names Linux capabilities; OpenBSD has none. The abilities they stand
 // for are the descriptors opened before (see the top of this file); binding
 // a port below 1024 after start-up is not possible (a reload that adds the
