@@ -4,7 +4,11 @@
 
 namespace fbf::bfd {
 
-Engine::Engine(Random& random) : random_(random) {}
+Engine::Engine(Random& random)
+    : random_(random),
+      // One phase for every session (see SessionConfig::transmit_grid_phase):
+      // a multiple of 100 µs below 4 ms, the tick of a 250 Hz kernel.
+      transmit_grid_phase_(Microseconds(100 * (random.next_u32() % 40))) {}
 
 std::size_t Engine::AddressHash::operator()(const IpAddress& a) const {
   // FNV-1a over the address bytes: cheap, and peers are few.
@@ -39,6 +43,7 @@ std::expected<SessionId, std::string> Engine::add(const SessionSpec& spec) {
   }
   cfg.auth = spec.auth;
   cfg.min_rx_ttl = spec.min_rx_ttl;
+  cfg.transmit_grid_phase = transmit_grid_phase_;
   const SessionId id = cfg.local_discriminator;
   sessions_.emplace(id, Entry{spec, std::make_unique<Session>(cfg, random_)});
   by_peer_.emplace(spec.key.peer, id);
@@ -50,6 +55,16 @@ Actions Engine::set_timers(SessionId id, TimePoint now, const TimerSettings& tim
   if (it == sessions_.end()) return {};
   it->second.spec.timers = timers;
   return it->second.session->set_timers(now, timers);
+}
+
+bool Engine::set_ifindex(SessionId id, std::uint32_t ifindex) {
+  auto it = sessions_.find(id);
+  if (it == sessions_.end() || it->second.spec.key.multihop) return false;
+  PeerKey key = it->second.spec.key;
+  key.ifindex = ifindex;
+  if (auto other = find(key); other && *other != id) return false;
+  it->second.spec.key = key;  // by_peer_ is by address only: unchanged
+  return true;
 }
 
 void Engine::remove(SessionId id) {
@@ -119,6 +134,7 @@ std::optional<Engine::Delivery> Engine::receive(TimePoint now,
     ++counters_.decode_errors[static_cast<std::size_t>(packet.error())];
     return std::nullopt;
   }
+  Session* session = nullptr;
   std::optional<SessionId> id;
   if (packet->your_discriminator != 0) {
     // §6.8.6: "If the Your Discriminator field is nonzero, it MUST be used to
@@ -134,20 +150,24 @@ std::optional<Engine::Delivery> Engine::receive(TimePoint now,
       return std::nullopt;
     }
     id = it->first;
+    session = it->second.session.get();
   } else {
     // §6.8.6: Your Discriminator zero (only legal in Down/AdminDown, which
     // decode() checked): select by source address, destination and interface.
     auto [first, last] = by_peer_.equal_range(path.source);
     for (auto p = first; p != last && !id; ++p) {
-      if (path_matches(sessions_.at(p->second).spec.key, path)) id = p->second;
+      const Entry& entry = sessions_.at(p->second);
+      if (path_matches(entry.spec.key, path)) {
+        id = p->second;
+        session = entry.session.get();
+      }
     }
     if (!id) {
       ++counters_.no_session;
       return std::nullopt;
     }
   }
-  Session& session = *sessions_.at(*id).session;
-  return Delivery{*id, session.on_packet(now, *packet, RxMeta{payload, path.ttl})};
+  return Delivery{*id, session->on_packet(now, *packet, RxMeta{payload, path.ttl})};
 }
 
 }  // namespace fbf::bfd

@@ -75,6 +75,11 @@ class Engine {
   // parameters and the spec shown to operators change together, so `show bfd`
   // and the next reload's diff see the new values.
   Actions set_timers(SessionId id, TimePoint now, const TimerSettings& timers);
+  // Single hop: binds the session to arrival interface `ifindex` (0 = any) in
+  // place, its state untouched (RFC 5881 §3; the agent learns the interface
+  // from the connected prefixes). False when there is no such single-hop
+  // session or another session already has the resulting key.
+  bool set_ifindex(SessionId id, std::uint32_t ifindex);
 
   Session* find(SessionId id);
   const Session* find(SessionId id) const;
@@ -93,6 +98,8 @@ class Engine {
                                   const RxPath& path);
 
   const EngineCounters& counters() const { return counters_; }
+  // The transmit grid's phase shared by every session (timers.h).
+  Microseconds transmit_grid_phase() const { return transmit_grid_phase_; }
 
  private:
   struct Entry {
@@ -106,6 +113,7 @@ class Engine {
   SessionId allocate_discriminator();
 
   Random& random_;
+  Microseconds transmit_grid_phase_;
   std::unordered_map<SessionId, Entry> sessions_;
   std::unordered_multimap<IpAddress, SessionId, AddressHash> by_peer_;
   EngineCounters counters_;

@@ -53,6 +53,10 @@ struct SessionConfig {
   // RFC 5881 §5: single hop needs TTL/Hop Limit 255 (the default). Multihop
   // (RFC 5883 §5) sets the lowest acceptable value; 0 turns the check off.
   std::uint8_t min_rx_ttl = 255;
+  // Shifts the transmit grid (next_transmit_time, timers.h). The engine gives
+  // all its sessions one random phase, so they share wake-ups with each other
+  // but not with the kernel's scheduler tick.
+  Microseconds transmit_grid_phase{0};
 };
 
 // A runtime change of the timing parameters (§6.8.10-§6.8.12).

@@ -93,10 +93,12 @@ void Session::retime_transmit(TimePoint now, Actions& out) {
     return;
   }
   const std::uint32_t interval = transmit_interval_us();
-  // A jittered interval from the last transmission (§6.8.7).
+  // A jittered interval from the last transmission (§6.8.7), aimed inside
+  // the window with a lateness margin and on the shared grid (timers.h).
   const auto next = [&] {
-    const auto jittered = us(jittered_interval(interval, bfd_.DetectMult, random_.next_u32()));
-    return last_tx_ ? std::max(now, *last_tx_ + jittered) : now;
+    if (!last_tx_) return now;
+    return std::max(now, next_transmit_time(*last_tx_, interval, bfd_.DetectMult,
+                                            random_.next_u32(), config_.transmit_grid_phase));
   };
   if (!tx_armed_at_) {
     tx_armed_at_ = next();

@@ -15,3 +15,56 @@ std::uint64_t jittered_interval(std::uint64_t interval_us, std::uint8_t detect_m
 }
 
 }  // namespace fbf::bfd
+
+namespace fbf::bfd {
+namespace {
+
+std::uint64_t ticks(TimePoint t) {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<Microseconds>(t.time_since_epoch()).count());
+}
+
+TimePoint at_ticks(std::uint64_t us) {
+  return TimePoint(Microseconds(static_cast<Microseconds::rep>(us)));
+}
+
+}  // namespace
+
+std::uint64_t coalescing_quantum(std::uint64_t interval_us) {
+  const std::uint64_t wanted = interval_us / 25;
+  for (std::uint64_t q : {2000u, 1000u, 500u, 200u}) {
+    if (wanted >= q) return q;
+  }
+  return 100;
+}
+
+TimePoint align_up(TimePoint t, std::uint64_t quantum_us, Microseconds phase) {
+  const std::uint64_t p = static_cast<std::uint64_t>(phase.count()) % quantum_us;
+  const std::uint64_t v = ticks(t);
+  if (v < p) return at_ticks(p);
+  const std::uint64_t rem = (v - p) % quantum_us;
+  return rem == 0 ? t : at_ticks(v + (quantum_us - rem));
+}
+
+TimePoint next_transmit_time(TimePoint last_tx, std::uint64_t interval_us,
+                             std::uint8_t detect_mult, std::uint32_t random, Microseconds phase) {
+  constexpr std::uint64_t kPpm = 1'000'000;
+  const std::uint64_t q = coalescing_quantum(interval_us);
+  const std::uint64_t floor = (interval_us * 750'000 + kPpm - 1) / kPpm;  // 75 %, rounded up
+  const std::uint64_t top = interval_us * (detect_mult == 1 ? 900'000 : kPpm) / kPpm;
+  std::uint64_t lo = floor + q;
+  std::uint64_t hi = top - interval_us * kLatenessMarginPpm / kPpm;
+  if (hi <= lo) {  // intervals too short for margin and grid: the plain window
+    lo = floor;
+    hi = top;
+  }
+  const std::uint64_t target = ticks(last_tx) + lo + random % (hi - lo + 1);
+  if (lo == floor) return at_ticks(target);
+  // Round down onto the grid: loses less than one quantum, and lo is one
+  // quantum above the floor.
+  const std::uint64_t p = static_cast<std::uint64_t>(phase.count()) % q;
+  if (target < p) return at_ticks(target);
+  return at_ticks(target - (target - p) % q);
+}
+
+}  // namespace fbf::bfd

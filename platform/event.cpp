@@ -39,6 +39,11 @@ void Timer::arm(std::chrono::microseconds after) {
   evtimer_add(event_.get(), &tv);
 }
 
+void Timer::arm_at(std::chrono::steady_clock::time_point at) {
+  event_base_update_cache_time(event_get_base(event_.get()));
+  arm(std::chrono::duration_cast<std::chrono::microseconds>(at - std::chrono::steady_clock::now()));
+}
+
 void Timer::cancel() { evtimer_del(event_.get()); }
 
 bool Timer::pending() const { return evtimer_pending(event_.get(), nullptr) != 0; }
@@ -74,6 +79,16 @@ FdWatch::FdWatch(event_base* base, int fd, short what, std::function<void(short)
       event_(must(event_new(base, fd, static_cast<short>(what | EV_PERSIST), &FdWatch::trampoline,
                             this))) {
   event_add(event_.get(), nullptr);
+}
+
+void FdWatch::set_enabled(bool enabled) {
+  if (enabled == enabled_) return;
+  enabled_ = enabled;
+  if (enabled) {
+    event_add(event_.get(), nullptr);
+  } else {
+    event_del(event_.get());
+  }
 }
 
 void FdWatch::trampoline(evutil_socket_t, short what, void* self) {

@@ -34,6 +34,11 @@ class Timer {
   Timer& operator=(const Timer&) = delete;
 
   void arm(std::chrono::microseconds after);
+  // Fires at `at` on the monotonic clock (libevent's, with the precise-timer
+  // flag). Unlike arm(), not relative to the loop's cached time, which lags
+  // by however long the current callback has run: a timer armed late in a
+  // busy callback would otherwise fire that much early.
+  void arm_at(std::chrono::steady_clock::time_point at);
   void cancel();
   bool pending() const;
 
@@ -77,10 +82,15 @@ class FdWatch {
   FdWatch(const FdWatch&) = delete;
   FdWatch& operator=(const FdWatch&) = delete;
 
+  // Stops or resumes watching (e.g. while the owner polls the fd itself).
+  void set_enabled(bool enabled);
+  bool enabled() const { return enabled_; }
+
  private:
   static void trampoline(evutil_socket_t, short, void* self);
   std::function<void(short)> on_ready_;
   EventPtr event_;
+  bool enabled_ = true;
 };
 
 }  // namespace fbf::platform

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <expected>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -33,6 +34,10 @@ struct UdpOptions {
   // Datagram::ttl itself (RFC 5881 §5, RFC 5883 §5).
   bool receive_metadata = true;           // TTL, destination, interface on receive
   bool reuse_address = false;
+  // Receive buffer in bytes, 0 = the system default. Raised past the
+  // system's cap (net.core.rmem_max) when the process may (CAP_NET_ADMIN);
+  // otherwise as far as the cap allows — never an error.
+  int receive_buffer = 0;
 };
 
 struct Datagram {
@@ -53,6 +58,28 @@ std::expected<UniqueFd, UdpError> open_udp(const UdpOptions& options);
 // Non-blocking receive into `buffer`; nullopt when nothing is queued.
 std::expected<std::optional<Datagram>, UdpError> receive_datagram(int fd,
                                                                   std::span<std::uint8_t> buffer);
+
+// Several datagrams per system call (recvmmsg on Linux) into buffers
+// allocated once, for receive paths that must not pay a system call per
+// packet (the BFD listeners).
+class DatagramBatch {
+ public:
+  DatagramBatch(std::size_t capacity, std::size_t buffer_size);
+  ~DatagramBatch();
+  DatagramBatch(const DatagramBatch&) = delete;
+  DatagramBatch& operator=(const DatagramBatch&) = delete;
+
+  // Non-blocking: what is queued, up to capacity(); empty when nothing is.
+  // The datagrams point into this object and stay valid until the next call.
+  // Fewer than capacity() means the socket was drained.
+  std::expected<std::span<const Datagram>, UdpError> receive(int fd);
+  std::size_t capacity() const { return capacity_; }
+
+ private:
+  struct Storage;  // per OS
+  std::size_t capacity_;
+  std::unique_ptr<Storage> storage_;
+};
 
 std::expected<void, UdpError> send_datagram(int fd, std::span<const std::uint8_t> payload,
                                             const Endpoint& to);

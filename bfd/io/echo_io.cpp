@@ -17,12 +17,12 @@ constexpr auto kResolveEvery = std::chrono::seconds(10);
 // How long a read of the interface's forwarding sysctl is trusted.
 constexpr auto kForwardingEvery = std::chrono::seconds(1);
 
-bool single_hop_echo(const SessionSpec& spec) {
+}  // namespace
+
+bool uses_echo(const SessionSpec& spec) {
   return !spec.key.multihop && (spec.timers.required_min_echo_rx_interval != 0 ||
                                 spec.timers.desired_min_echo_tx_interval != 0);
 }
-
-}  // namespace
 
 EchoIo::EchoIo(event_base* base, Engine& engine, Deliver deliver)
     : base_(base), engine_(engine), deliver_(std::move(deliver)) {}
@@ -31,7 +31,7 @@ EchoIo::~EchoIo() = default;
 
 void EchoIo::configure(SessionId id, const SessionSpec& spec) {
   Path& path = paths_[id];
-  path.wants_port = single_hop_echo(spec);
+  path.wants_port = uses_echo(spec);
   path.peer = spec.key.peer;
   if (path.wants_port && path.ifindex != 0) ensure_port(path.ifindex, spec.key.peer.family());
   const bool reflect = !spec.key.multihop && spec.timers.required_min_echo_rx_interval != 0;

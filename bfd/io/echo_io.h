@@ -32,6 +32,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <unordered_map>
 
 #include "bfd/actions.h"
 #include "bfd/echo.h"
@@ -41,6 +42,11 @@
 #include "platform/udp.h"
 
 namespace fbf::bfd::io {
+
+// Whether a session may send or loop Echo packets (RFC 5880 §6.4; single hop
+// only, RFC 5883 §3), i.e. needs EchoIo to learn the path its Control packets
+// arrive on.
+bool uses_echo(const SessionSpec& spec);
 
 struct EchoCounters {
   std::uint64_t reflected = 0;          // peer echoes fbfd looped back itself
@@ -116,7 +122,7 @@ class EchoIo {
   event_base* base_;
   Engine& engine_;
   Deliver deliver_;
-  std::map<SessionId, Path> paths_;
+  std::unordered_map<SessionId, Path> paths_;  // looked up per received packet
   std::map<IpAddress, std::uint32_t> reflect_peers_;  // peer -> sessions with echo rx > 0
   std::map<SessionId, IpAddress> reflect_by_session_;
   std::map<PortKey, Port> ports_;

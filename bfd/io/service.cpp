@@ -10,12 +10,23 @@ namespace {
 // RFC 5881 §4: "The source port MUST be in the range 49152 through 65535."
 constexpr std::uint16_t kSourcePortMin = 49152;
 constexpr std::uint32_t kSourcePortCount = 65536 - kSourcePortMin;
-// Datagrams read per wake-up before yielding to other events.
-constexpr int kReadBurst = 64;
+// Datagrams read per system call, and per wake-up at most four times that
+// before yielding to other events.
+constexpr std::size_t kBatch = 64;
+constexpr int kBatchesPerWakeup = 4;
+// Receive buffer of the shared listeners: room for a few hundred ms of
+// 1000 sessions at 50 ms should the loop stall (the default is ~200 KiB).
+constexpr int kListenerReceiveBuffer = 4 << 20;
+// The polled mode's tick: received packets wait at most this long.
+constexpr std::uint64_t kPollTickUs = 2000;
+// Detection timers are rounded up to the same grid (+ the engine's phase),
+// which is also where 50 ms transmissions fall (timers.h), so they share
+// wake-ups: a Detection Time ends at most 2 ms late, plus at most one tick of
+// receive delay under polling — within the 5 ms the issue allows.
+constexpr std::uint64_t kDetectQuantumUs = kPollTickUs;
 
-std::chrono::microseconds until(TimePoint at, TimePoint now) {
-  return at > now ? std::chrono::duration_cast<std::chrono::microseconds>(at - now)
-                  : std::chrono::microseconds(0);
+std::uint64_t timer_cookie(SessionId id, TimerKind kind) {
+  return (std::uint64_t{id} << 8) | static_cast<std::uint64_t>(kind);
 }
 
 }  // namespace
@@ -26,7 +37,14 @@ Service::Service(event_base* base, Random& random, StateCallback on_state)
       on_state_(std::move(on_state)),
       engine_(random),
       echo_(base, engine_,
-            [this](SessionId id, const Actions& a, TimePoint now) { execute(id, a, now); }) {}
+            [this](SessionId id, const Actions& a, TimePoint now) {
+              execute(id, a, now);
+              schedule_wakeup(now);
+            }),
+      batch_(kBatch, 512),
+      wheel_(Clock::now()),
+      wakeup_(base, [this] { on_wakeup(); }),
+      window_start_(Clock::now()) {}
 
 Service::~Service() = default;
 
@@ -35,13 +53,17 @@ std::expected<void, std::string> Service::ensure_listener(platform::Family famil
   const auto key = std::make_pair(family, multihop);
   if (listeners_.contains(key)) return {};
   const std::uint16_t port = multihop ? kMultihopPort : kSingleHopPort;
-  auto fd = platform::open_udp({.family = family, .port = port, .reuse_address = true});
+  auto fd = platform::open_udp({.family = family,
+                                .port = port,
+                                .reuse_address = true,
+                                .receive_buffer = kListenerReceiveBuffer});
   if (!fd) return std::unexpected("BFD receive socket: " + fd.error().what);
   Listener& l = listeners_[key];
   l.fd = std::move(*fd);
   l.multihop = multihop;
   l.watch = std::make_unique<platform::FdWatch>(base_, l.fd.get(), EV_READ,
                                                 [this, &l](short) { on_readable(l); });
+  l.watch->set_enabled(!io_.polled);
   return {};
 }
 
@@ -74,21 +96,21 @@ std::expected<SessionId, std::string> Service::add(const SessionSpec& spec) {
   auto id = engine_.add(spec);
   if (!id) return std::unexpected(id.error());
   const TimePoint now = Clock::now();
-  Link& link = links_[*id];
+  const SessionId sid = *id;
+  Link& link = links_.try_emplace(sid).first->second;
   link.tx = std::move(*tx);
   link.source_port = port;
   link.peer = {spec.key.peer, spec.key.multihop ? kMultihopPort : kSingleHopPort,
                spec.key.peer.is_link_local() ? spec.key.ifindex : 0};
-  const SessionId sid = *id;
   for (std::size_t k = 0; k < kTimerKindCount; ++k) {
-    const auto kind = static_cast<TimerKind>(k);
-    link.timers[k] = std::make_unique<platform::Timer>(base_, [this, sid, kind] {
-      on_timer(sid, kind);
-    });
+    link.timers[k].set_cookie(timer_cookie(sid, static_cast<TimerKind>(k)));
   }
   link.since = now;
+  link.session = engine_.find(sid);
+  link.echo = uses_echo(spec);
   echo_.configure(sid, spec);
   execute(sid, engine_.find(sid)->start(now), now);
+  schedule_wakeup(now);
   return sid;
 }
 
@@ -97,6 +119,8 @@ void Service::set_timers(SessionId id, const TimerSettings& timers) {
   const TimePoint now = Clock::now();
   execute(id, engine_.set_timers(id, now, timers), now);
   echo_.configure(id, *engine_.spec(id));
+  if (auto it = links_.find(id); it != links_.end()) it->second.echo = uses_echo(*engine_.spec(id));
+  schedule_wakeup(now);
 }
 
 void Service::remove(SessionId id) {
@@ -105,9 +129,10 @@ void Service::remove(SessionId id) {
   const TimePoint now = Clock::now();
   // RFC 5880 §6.8.16: tell the peer this is administrative, not a failure.
   execute(id, s->admin_down(now, Diag::AdministrativelyDown), now);
-  links_.erase(id);
+  links_.erase(id);  // its wheel timers disarm themselves
   echo_.forget(id);
   engine_.remove(id);
+  schedule_wakeup(now);
 }
 
 void Service::admin_down_all() {
@@ -115,6 +140,7 @@ void Service::admin_down_all() {
   for (SessionId id : engine_.ids()) {
     execute(id, engine_.find(id)->admin_down(now, Diag::AdministrativelyDown), now);
   }
+  schedule_wakeup(now);
 }
 
 void Service::set_admin_down(SessionId id, bool down) {
@@ -123,6 +149,7 @@ void Service::set_admin_down(SessionId id, bool down) {
   const TimePoint now = Clock::now();
   execute(id, down ? session->admin_down(now, Diag::AdministrativelyDown) : session->admin_up(now),
           now);
+  schedule_wakeup(now);
 }
 
 std::optional<std::chrono::steady_clock::time_point> Service::since(SessionId id) const {
@@ -137,38 +164,100 @@ std::uint16_t Service::source_port(SessionId id) const {
 }
 
 void Service::on_readable(Listener& listener) {
-  std::array<std::uint8_t, 512> buffer;
-  for (int i = 0; i < kReadBurst; ++i) {
-    auto got = platform::receive_datagram(listener.fd.get(), buffer);
+  const TimePoint now = Clock::now();
+  drain(listener, now, /*to_empty=*/false);
+  schedule_wakeup(now);
+}
+
+void Service::drain(Listener& listener, TimePoint now, bool to_empty) {
+  for (int round = 0; to_empty || round < kBatchesPerWakeup; ++round) {
+    auto got = batch_.receive(listener.fd.get());
+    ++io_.receive_calls;
     if (!got) {
       ++io_.receive_errors;
       return;
     }
-    if (!*got) return;  // drained
-    const platform::Datagram& d = **got;
-    RxPath path{d.source.address, d.destination, d.interface_index, listener.multihop,
-                std::nullopt};
-    if (d.ttl >= 0 && d.ttl <= 255) path.ttl = static_cast<std::uint8_t>(d.ttl);
-    const TimePoint now = Clock::now();
-    if (auto delivered = engine_.receive(now, d.payload, path)) {
-      echo_.learn(delivered->id, path, now);  // where this session's echoes go
-      execute(delivered->id, delivered->actions, now);
+    for (const platform::Datagram& d : *got) {
+      RxPath path{d.source.address, d.destination, d.interface_index, listener.multihop,
+                  std::nullopt};
+      if (d.ttl >= 0 && d.ttl <= 255) path.ttl = static_cast<std::uint8_t>(d.ttl);
+      if (auto delivered = engine_.receive(now, d.payload, path)) {
+        auto it = links_.find(delivered->id);
+        if (it == links_.end()) continue;
+        // Where this session's echoes go (only sessions with Echo configured).
+        if (it->second.echo) echo_.learn(delivered->id, path, now);
+        execute(delivered->id, it->second, delivered->actions, now);
+      }
     }
+    window_datagrams_ += got->size();
+    if (got->size() < batch_.capacity()) return;  // drained
   }
 }
 
-void Service::on_timer(SessionId id, TimerKind kind) {
-  Session* s = engine_.find(id);
-  if (s == nullptr) return;
+void Service::on_wakeup() {
+  wakeup_at_.reset();
+  ++io_.wakeups;
   const TimePoint now = Clock::now();
-  execute(id, s->on_timer(now, kind), now);
+  // Read everything queued first, in either mode: a packet already waiting
+  // must refresh its session before that session's Detection Time is
+  // checked — after a stall (a long control request, the VM descheduled)
+  // thousands may wait, and expiring timers with half of them unread would
+  // declare healthy sessions Down.
+  for (auto& [key, listener] : listeners_) drain(listener, now, /*to_empty=*/true);
+  // Each timer sees the time it really runs at: a session's last
+  // transmission is then when its packet left, not when the batch began,
+  // and its next gap is measured from there (§6.8.7 window on the wire).
+  wheel_.expire(now, [this](WheelTimer& timer) { on_timer(timer, Clock::now()); });
+  const TimePoint end = Clock::now();
+  update_receive_mode(end);
+  schedule_wakeup(end);
+}
+
+void Service::on_timer(WheelTimer& timer, TimePoint now) {
+  const auto id = static_cast<SessionId>(timer.cookie() >> 8);
+  const auto kind = static_cast<TimerKind>(timer.cookie() & 0xff);
+  auto it = links_.find(id);
+  if (it == links_.end()) return;
+  execute(id, it->second, it->second.session->on_timer(now, kind), now);
+}
+
+void Service::schedule_wakeup(TimePoint now) {
+  std::optional<TimePoint> due = wheel_.next_due();
+  if (io_.polled) {
+    const TimePoint tick =
+        align_up(now + Microseconds(1), kPollTickUs, engine_.transmit_grid_phase());
+    if (!due || tick < *due) due = tick;
+  }
+  if (due == wakeup_at_) return;
+  wakeup_at_ = due;
+  if (due) {
+    wakeup_.arm_at(*due);
+  } else {
+    wakeup_.cancel();
+  }
+}
+
+void Service::update_receive_mode(TimePoint now) {
+  const auto elapsed = now - window_start_;
+  if (elapsed < std::chrono::seconds(1)) return;
+  const auto per_second = window_datagrams_ * 1'000'000 /
+      static_cast<std::uint64_t>(std::chrono::duration_cast<Microseconds>(elapsed).count());
+  window_datagrams_ = 0;
+  window_start_ = now;
+  const bool polled = io_.polled ? per_second >= kPollOffRate : per_second > kPollOnRate;
+  if (polled == io_.polled) return;
+  io_.polled = polled;
+  for (auto& [key, listener] : listeners_) listener.watch->set_enabled(!polled);
 }
 
 void Service::execute(SessionId id, const Actions& actions, TimePoint now) {
   auto it = links_.find(id);
-  const Session* session = engine_.find(id);
-  if (it == links_.end() || session == nullptr) return;
-  Link& link = it->second;
+  if (it == links_.end()) return;
+  execute(id, it->second, actions, now);
+}
+
+void Service::execute(SessionId id, Link& link, const Actions& actions, TimePoint now) {
+  const Session* session = link.session;
   bool echo_unusable = false;
   for (const Action& action : actions) {
     if (const auto* t = std::get_if<Transmit>(&action)) {
@@ -178,9 +267,12 @@ void Service::execute(SessionId id, const Actions& actions, TimePoint now) {
     } else if (const auto* e = std::get_if<TransmitEcho>(&action)) {
       echo_unusable = echo_.send(id, e->packet, now) == EchoSendResult::no_socket || echo_unusable;
     } else if (const auto* a = std::get_if<ArmTimer>(&action)) {
-      link.timers[static_cast<std::size_t>(a->kind)]->arm(until(a->at, now));
+      const TimePoint at = a->kind == TimerKind::Detect
+                               ? align_up(a->at, kDetectQuantumUs, engine_.transmit_grid_phase())
+                               : a->at;
+      wheel_.arm(link.timers[static_cast<std::size_t>(a->kind)], at);
     } else if (const auto* c = std::get_if<CancelTimer>(&action)) {
-      link.timers[static_cast<std::size_t>(c->kind)]->cancel();
+      wheel_.cancel(link.timers[static_cast<std::size_t>(c->kind)]);
     } else if (const auto* sc = std::get_if<StateChanged>(&action)) {
       link.since = now;
       if (on_state_) on_state_(StateEvent{id, *engine_.spec(id), *sc});

@@ -5,6 +5,14 @@
 // §4), 4784 multihop (RFC 5883 §4) — shared by every session; one transmit
 // socket per session with a source port in 49152-65535 and TTL 255. The
 // Echo function's packets (port 3785) go through EchoIo (echo_io.h).
+//
+// Timers: every session timer lives in one TimerWheel (bfd/timer_wheel.h)
+// behind one event-loop timer, so the sessions due in the same 100 µs slot
+// share a wake-up. Receiving: each wake-up reads a whole batch (recvmmsg).
+// Under heavy receive load (above kPollOnRate datagrams/s) the listeners
+// stop waking the loop per datagram and are read on a 2 ms tick instead —
+// always before any timer of that tick fires, so a Detection Time never
+// expires while the packet that refreshes it waits in the socket.
 
 #include <array>
 #include <chrono>
@@ -14,8 +22,10 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 
 #include "bfd/engine.h"
+#include "bfd/timer_wheel.h"
 #include "bfd/io/echo_io.h"
 #include "platform/event.h"
 #include "platform/udp.h"
@@ -24,6 +34,10 @@ namespace fbf::bfd::io {
 
 inline constexpr std::uint16_t kSingleHopPort = 3784;  // RFC 5881 §4
 inline constexpr std::uint16_t kMultihopPort = 4784;   // RFC 5883 §4
+// Received datagrams per second above which the listeners are polled on a
+// 1 ms tick, and below which they wake the loop again (hysteresis).
+inline constexpr std::uint64_t kPollOnRate = 2000;
+inline constexpr std::uint64_t kPollOffRate = 1000;
 
 struct StateEvent {
   SessionId id;
@@ -35,6 +49,9 @@ using StateCallback = std::function<void(const StateEvent&)>;
 struct IoCounters {
   std::uint64_t send_errors = 0;
   std::uint64_t receive_errors = 0;
+  std::uint64_t wakeups = 0;        // timer wake-ups of the wheel
+  std::uint64_t receive_calls = 0;  // batched reads (each one system call)
+  bool polled = false;              // listeners read on the tick, not per datagram
 };
 
 class Service {
@@ -57,6 +74,9 @@ class Service {
   // One session to AdminDown (diag 7) or back to Down to come up again
   // (RFC 5880 §6.8.16), e.g. while maintenance holds its BGP session closed.
   void set_admin_down(SessionId id, bool down);
+  // Binds a single-hop session to the interface its packets must arrive on
+  // (RFC 5881 §3), in place; see Engine::set_ifindex.
+  bool set_ifindex(SessionId id, std::uint32_t ifindex) { return engine_.set_ifindex(id, ifindex); }
 
   const Engine& engine() const { return engine_; }
   // When the session last changed state (for uptime in show bfd).
@@ -70,8 +90,10 @@ class Service {
     platform::UniqueFd tx;
     platform::Endpoint peer;
     std::uint16_t source_port = 0;
-    std::array<std::unique_ptr<platform::Timer>, kTimerKindCount> timers;  // by TimerKind
+    std::array<WheelTimer, kTimerKindCount> timers;  // by TimerKind; cookie = id, kind
     TimePoint since;
+    Session* session = nullptr;  // the engine's, stable while the link exists
+    bool echo = false;           // Echo configured: EchoIo learns its path
   };
   struct Listener {
     platform::UniqueFd fd;
@@ -83,7 +105,13 @@ class Service {
   std::expected<platform::UniqueFd, std::string> open_transmit(const SessionSpec& spec,
                                                                 std::uint16_t& port);
   void on_readable(Listener& listener);
-  void on_timer(SessionId id, TimerKind kind);
+  // Reads and delivers queued datagrams: a few batches, or until none is left.
+  void drain(Listener& listener, TimePoint now, bool to_empty);
+  void on_wakeup();
+  void on_timer(WheelTimer& timer, TimePoint now);
+  void execute(SessionId id, Link& link, const Actions& actions, TimePoint now);
+  void schedule_wakeup(TimePoint now);
+  void update_receive_mode(TimePoint now);
   void execute(SessionId id, const Actions& actions, TimePoint now);
 
   event_base* base_;
@@ -91,8 +119,15 @@ class Service {
   StateCallback on_state_;
   Engine engine_;
   EchoIo echo_;
-  std::map<SessionId, Link> links_;
+  std::unordered_map<SessionId, Link> links_;  // node-based: the wheel holds pointers into it
   std::map<std::pair<platform::Family, bool>, Listener> listeners_;
+  platform::DatagramBatch batch_;
+  TimerWheel wheel_;
+  platform::Timer wakeup_;
+  std::optional<TimePoint> wakeup_at_;
+  // Receive-rate estimate for the polled mode: datagrams since window_start_.
+  std::uint64_t window_datagrams_ = 0;
+  TimePoint window_start_;
   IoCounters io_;
 };
 

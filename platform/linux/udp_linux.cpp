@@ -6,8 +6,10 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 #include "platform/linux/sockaddr.h"
 #include "platform/udp.h"
@@ -23,6 +25,37 @@ UdpError error(const std::string& what) { return {errno, what + ": " + std::stre
 
 bool set_int(int fd, int level, int name, int value) {
   return ::setsockopt(fd, level, name, &value, sizeof value) == 0;
+}
+
+// Control-message room for TTL/Hop Limit and PKTINFO (either family).
+constexpr std::size_t kControlSize = 256;
+
+// The TTL / Hop Limit, destination address and arrival interface from a
+// received message's ancillary data.
+void read_metadata(msghdr& msg, Datagram& d) {
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) {
+      int ttl;
+      std::memcpy(&ttl, CMSG_DATA(c), sizeof ttl);
+      d.ttl = ttl;
+    } else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+      in_pktinfo pi;
+      std::memcpy(&pi, CMSG_DATA(c), sizeof pi);
+      d.interface_index = static_cast<std::uint32_t>(pi.ipi_ifindex);
+      d.destination =
+          IpAddress::from_bytes(std::span(reinterpret_cast<const std::uint8_t*>(&pi.ipi_addr), 4));
+    } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT) {
+      int hops;
+      std::memcpy(&hops, CMSG_DATA(c), sizeof hops);
+      d.ttl = hops;
+    } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+      in6_pktinfo pi;
+      std::memcpy(&pi, CMSG_DATA(c), sizeof pi);
+      d.interface_index = pi.ipi6_ifindex;
+      d.destination = IpAddress::from_bytes(
+          std::span(reinterpret_cast<const std::uint8_t*>(&pi.ipi6_addr), 16));
+    }
+  }
 }
 
 }  // namespace
@@ -53,6 +86,8 @@ std::expected<UniqueFd, UdpError> open_udp(const UdpOptions& o) {
                                !set_int(s, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1)))
       return std::unexpected(error("IPV6_RECVHOPLIMIT/IPV6_RECVPKTINFO"));
   }
+  if (o.receive_buffer > 0 && !set_int(s, SOL_SOCKET, SO_RCVBUFFORCE, o.receive_buffer))
+    set_int(s, SOL_SOCKET, SO_RCVBUF, o.receive_buffer);  // capped at rmem_max: still the most we may
   Endpoint local;
   local.address = o.bind_address.value_or(v4 ? IpAddress() : *IpAddress::parse("::"));
   local.port = o.port;
@@ -70,7 +105,7 @@ std::expected<std::optional<Datagram>, UdpError> receive_datagram(
     int fd, std::span<std::uint8_t> buffer) {
   sockaddr_storage from;
   iovec iov{buffer.data(), buffer.size()};
-  alignas(cmsghdr) std::uint8_t control[256];
+  alignas(cmsghdr) std::uint8_t control[kControlSize];
   msghdr msg{};
   msg.msg_name = &from;
   msg.msg_namelen = sizeof from;
@@ -88,29 +123,7 @@ std::expected<std::optional<Datagram>, UdpError> receive_datagram(
   // sees a length field larger than the payload and drops it.
   d.payload = buffer.first(static_cast<std::size_t>(n));
   d.source = from_sockaddr(from);
-  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) {
-      int ttl;
-      std::memcpy(&ttl, CMSG_DATA(c), sizeof ttl);
-      d.ttl = ttl;
-    } else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
-      in_pktinfo pi;
-      std::memcpy(&pi, CMSG_DATA(c), sizeof pi);
-      d.interface_index = static_cast<std::uint32_t>(pi.ipi_ifindex);
-      d.destination =
-          IpAddress::from_bytes(std::span(reinterpret_cast<const std::uint8_t*>(&pi.ipi_addr), 4));
-    } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT) {
-      int hops;
-      std::memcpy(&hops, CMSG_DATA(c), sizeof hops);
-      d.ttl = hops;
-    } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
-      in6_pktinfo pi;
-      std::memcpy(&pi, CMSG_DATA(c), sizeof pi);
-      d.interface_index = pi.ipi6_ifindex;
-      d.destination = IpAddress::from_bytes(
-          std::span(reinterpret_cast<const std::uint8_t*>(&pi.ipi6_addr), 16));
-    }
-  }
+  read_metadata(msg, d);
   return d;
 }
 
@@ -130,6 +143,61 @@ std::expected<Endpoint, UdpError> local_endpoint(int fd) {
   if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0)
     return std::unexpected(error("getsockname"));
   return from_sockaddr(ss);
+}
+
+struct DatagramBatch::Storage {
+  std::vector<std::uint8_t> buffers;
+  std::vector<std::array<std::uint8_t, kControlSize>> controls;
+  std::vector<sockaddr_storage> sources;
+  std::vector<iovec> iovs;
+  std::vector<mmsghdr> messages;
+  std::vector<Datagram> datagrams;
+  std::size_t buffer_size;
+};
+
+DatagramBatch::DatagramBatch(std::size_t capacity, std::size_t buffer_size)
+    : capacity_(capacity), storage_(std::make_unique<Storage>()) {
+  Storage& st = *storage_;
+  st.buffer_size = buffer_size;
+  st.buffers.resize(capacity * buffer_size);
+  st.controls.resize(capacity);
+  st.sources.resize(capacity);
+  st.iovs.resize(capacity);
+  st.messages.resize(capacity);
+  st.datagrams.resize(capacity);
+}
+
+DatagramBatch::~DatagramBatch() = default;
+
+std::expected<std::span<const Datagram>, UdpError> DatagramBatch::receive(int fd) {
+  Storage& st = *storage_;
+  for (std::size_t i = 0; i < capacity_; ++i) {
+    st.iovs[i] = {st.buffers.data() + i * st.buffer_size, st.buffer_size};
+    msghdr& h = st.messages[i].msg_hdr;
+    h = msghdr{};
+    h.msg_name = &st.sources[i];
+    h.msg_namelen = sizeof(sockaddr_storage);
+    h.msg_iov = &st.iovs[i];
+    h.msg_iovlen = 1;
+    h.msg_control = st.controls[i].data();
+    h.msg_controllen = kControlSize;
+    st.messages[i].msg_len = 0;
+  }
+  const int n = ::recvmmsg(fd, st.messages.data(), static_cast<unsigned>(capacity_), MSG_DONTWAIT,
+                           nullptr);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return std::span<const Datagram>();
+    return std::unexpected(error("recvmmsg"));
+  }
+  for (int i = 0; i < n; ++i) {
+    Datagram& d = st.datagrams[static_cast<std::size_t>(i)];
+    d = Datagram{};
+    d.payload = std::span<const std::uint8_t>(st.buffers.data() + static_cast<std::size_t>(i) * st.buffer_size,
+                                              st.messages[static_cast<std::size_t>(i)].msg_len);
+    d.source = from_sockaddr(st.sources[static_cast<std::size_t>(i)]);
+    read_metadata(st.messages[static_cast<std::size_t>(i)].msg_hdr, d);
+  }
+  return std::span<const Datagram>(st.datagrams.data(), static_cast<std::size_t>(n));
 }
 
 }  // namespace fbf::platform

@@ -22,6 +22,7 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
+#include <vector>
 
 #include "platform/openbsd/openbsd_detail.h"
 #include "platform/udp.h"
@@ -70,6 +71,7 @@ std::expected<UniqueFd, UdpError> open_udp(const UdpOptions& o) {
                                !set_int(s, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1)))
       return std::unexpected(error("IPV6_RECVHOPLIMIT/IPV6_RECVPKTINFO"));
   }
+  if (o.receive_buffer > 0) set_int(s, SOL_SOCKET, SO_RCVBUF, o.receive_buffer);  // best effort
   Endpoint local;
   local.address = o.bind_address.value_or(v4 ? IpAddress() : *IpAddress::parse("::"));
   local.port = o.port;
@@ -153,6 +155,39 @@ std::expected<Endpoint, UdpError> local_endpoint(int fd) {
   if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0)
     return std::unexpected(error("getsockname"));
   return from_sockaddr(reinterpret_cast<const sockaddr*>(&ss));
+}
+
+// No recvmmsg before OpenBSD 7.2: one recvmsg per datagram, the same
+// contract (capacity at most, fewer means drained).
+struct DatagramBatch::Storage {
+  std::vector<std::uint8_t> buffers;
+  std::vector<Datagram> datagrams;
+  std::size_t buffer_size;
+};
+
+DatagramBatch::DatagramBatch(std::size_t capacity, std::size_t buffer_size)
+    : capacity_(capacity), storage_(std::make_unique<Storage>()) {
+  storage_->buffer_size = buffer_size;
+  storage_->buffers.resize(capacity * buffer_size);
+  storage_->datagrams.resize(capacity);
+}
+
+DatagramBatch::~DatagramBatch() = default;
+
+std::expected<std::span<const Datagram>, UdpError> DatagramBatch::receive(int fd) {
+  Storage& st = *storage_;
+  std::size_t n = 0;
+  while (n < capacity_) {
+    auto got = receive_datagram(
+        fd, std::span<std::uint8_t>(st.buffers.data() + n * st.buffer_size, st.buffer_size));
+    if (!got) {
+      if (n == 0) return std::unexpected(got.error());
+      break;
+    }
+    if (!*got) break;
+    st.datagrams[n++] = **got;
+  }
+  return std::span<const Datagram>(st.datagrams.data(), n);
 }
 
 }  // namespace fbf::platform

@@ -2,6 +2,8 @@
 // Helpers shared by the BFD unit tests: injected randomness, a fake time
 // origin, packet builders, and action filters.
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <cstdint>
 #include <random>
@@ -117,6 +119,23 @@ inline std::optional<TimePoint> armed(const Actions& actions, TimerKind kind) {
     }
   }
   return std::nullopt;
+}
+
+// A periodic transmission armed `interval` after `from`: inside the §6.8.7
+// window (75-100 %, 75-90 % with Detect Mult 1) below the lateness margin of
+// timers.h. The schedule itself is random and grid-aligned, so tests check
+// the window, not one instant.
+inline ::testing::AssertionResult in_transmit_window(std::optional<TimePoint> at, TimePoint from,
+                                                     std::chrono::microseconds interval,
+                                                     int detect_mult = 3) {
+  if (!at) return ::testing::AssertionFailure() << "no transmit timer armed";
+  const auto i = interval.count();
+  const auto top = (detect_mult == 1 ? 900'000 : 1'000'000) - static_cast<long>(kLatenessMarginPpm);
+  const auto gap = std::chrono::duration_cast<std::chrono::microseconds>(*at - from).count();
+  if (gap < i * 3 / 4 || gap > i * top / 1'000'000)
+    return ::testing::AssertionFailure() << "armed " << gap << " us after, outside the window of "
+                                         << i << " us";
+  return ::testing::AssertionSuccess();
 }
 
 inline bool cancelled(const Actions& actions, TimerKind kind) {

@@ -116,6 +116,63 @@ TEST_F(EngineTest, InterfaceBindsSingleHopSessions) {
   EXPECT_TRUE(engine_.receive(kT0, w.bytes(), right_if));
 }
 
+// The agent binds an auto-bound single-hop session (a [[neighbor]]'s) to the
+// interface of the connected prefix after creating it, and again when that
+// changes: the state survives, and from then on only that interface counts.
+TEST_F(EngineTest, SetIfindexBindsInPlaceWithoutTouchingTheState) {
+  auto a = *engine_.add(spec("192.0.2.1"));
+  engine_.find(a)->start(kT0);
+  RxPath if3 = from("192.0.2.1");
+  if3.ifindex = 3;
+  RxPath if4 = from("192.0.2.1");
+  if4.ifindex = 4;
+  // Unbound: any interface will do; the session comes Up over ifindex 3.
+  ASSERT_TRUE(engine_.receive(kT0, wire(peer_packet(State::Init, a)).bytes(), if3));
+  ASSERT_EQ(engine_.find(a)->variables().SessionState, State::Up);
+
+  ASSERT_TRUE(engine_.set_ifindex(a, 3));
+  EXPECT_EQ(engine_.spec(a)->key.ifindex, 3u);
+  EXPECT_EQ(engine_.find(a)->variables().SessionState, State::Up);
+  EXPECT_EQ(engine_.find(a)->counters().flaps, 0u);
+  EXPECT_EQ(engine_.find(PeerKey{ip("192.0.2.1"), std::nullopt, 3, false}), a);
+  EXPECT_FALSE(engine_.find(PeerKey{ip("192.0.2.1"), std::nullopt, 0, false}));
+
+  // The peer's address from another link, TTL 255, State Down: both ways of
+  // demultiplexing refuse it, and the session stays Up.
+  const auto before = engine_.counters();
+  EXPECT_FALSE(engine_.receive(kT0, wire(peer_packet(State::Down, a)).bytes(), if4));
+  EXPECT_FALSE(engine_.receive(kT0, wire(peer_packet(State::Down, 0)).bytes(), if4));
+  EXPECT_EQ(engine_.counters().address_mismatch, before.address_mismatch + 1);
+  EXPECT_EQ(engine_.counters().no_session, before.no_session + 1);
+  EXPECT_EQ(engine_.find(a)->variables().SessionState, State::Up);
+  // The right link still works.
+  EXPECT_TRUE(engine_.receive(kT0, wire(peer_packet(State::Up, a)).bytes(), if3));
+  EXPECT_EQ(engine_.find(a)->variables().SessionState, State::Up);
+
+  // Moved to ifindex 4: now 3 is the wrong one.
+  ASSERT_TRUE(engine_.set_ifindex(a, 4));
+  EXPECT_FALSE(engine_.receive(kT0, wire(peer_packet(State::Down, a)).bytes(), if3));
+  EXPECT_TRUE(engine_.receive(kT0, wire(peer_packet(State::Up, a)).bytes(), if4));
+  EXPECT_EQ(engine_.find(a)->variables().SessionState, State::Up);
+  EXPECT_EQ(engine_.find(a)->counters().flaps, 0u);
+}
+
+TEST_F(EngineTest, SetIfindexRefusesAKeyAnotherSessionHolds) {
+  auto bound = spec("192.0.2.1");
+  bound.key.ifindex = 3;
+  auto a = *engine_.add(bound);
+  auto b = *engine_.add(spec("192.0.2.1"));  // same peer, unbound
+  EXPECT_FALSE(engine_.set_ifindex(b, 3));
+  EXPECT_EQ(engine_.spec(b)->key.ifindex, 0u);
+  EXPECT_TRUE(engine_.set_ifindex(b, 5));
+  EXPECT_EQ(engine_.spec(a)->key.ifindex, 3u);
+  // Multihop sessions have no interface; unknown ids are refused.
+  auto m = *engine_.add(spec("192.0.2.9", "192.0.2.2", true));
+  EXPECT_FALSE(engine_.set_ifindex(m, 3));
+  EXPECT_EQ(engine_.spec(m)->key.ifindex, 0u);
+  EXPECT_FALSE(engine_.set_ifindex(12345, 3));
+}
+
 TEST_F(EngineTest, DecodeErrorsAreCountedByReason) {
   auto w = wire(peer_packet(State::Down, 0));
   std::array<std::uint8_t, kMaxPacketLength> bad{};

@@ -65,7 +65,7 @@ TEST(SessionSlowRate, AtLeastOneSecondWhileNotUp) {
 }
 
 TEST(SessionPoll, SlowerTxTakesEffectOnlyAfterFinal) {
-  FixedRandom random;  // no jitter reduction: exact arming times
+  FixedRandom random;
   Session s(fast_config(), random);
   const TimePoint t = settle_up(s);
 
@@ -81,7 +81,7 @@ TEST(SessionPoll, SlowerTxTakesEffectOnlyAfterFinal) {
   ASSERT_TRUE(tx);
   EXPECT_TRUE(tx->packet.poll);
   EXPECT_EQ(tx->packet.desired_min_tx_interval, 500'000u);
-  EXPECT_EQ(armed(a, TimerKind::Transmit), t1 + 100ms);  // still the old interval
+  EXPECT_TRUE(in_transmit_window(armed(a, TimerKind::Transmit), t1, 100ms));  // still the old interval
 
   deliver(s, t1 + 1ms, with_final(peer_packet(State::Up)));
   EXPECT_FALSE(s.poll_active());
@@ -91,7 +91,7 @@ TEST(SessionPoll, SlowerTxTakesEffectOnlyAfterFinal) {
   tx = first_of<Transmit>(a);
   ASSERT_TRUE(tx);
   EXPECT_FALSE(tx->packet.poll);
-  EXPECT_EQ(armed(a, TimerKind::Transmit), t1 + 600ms);  // the new interval
+  EXPECT_TRUE(in_transmit_window(armed(a, TimerKind::Transmit), t1 + 100ms, 500ms));  // the new interval
 }
 
 TEST(SessionPoll, FasterRxShortensDetectionOnlyAfterFinal) {
@@ -173,9 +173,9 @@ TEST(SessionTransmit, ShorterRemoteMinRxIsHonouredImmediately) {
   TimePoint t = settle_up(s, /*peer_us=*/1'000'000);  // peer: 1 s rx
   ASSERT_EQ(s.transmit_interval_us(), 1'000'000u);
   auto a = s.on_timer(t + 2s, TimerKind::Transmit);
-  ASSERT_EQ(armed(a, TimerKind::Transmit), t + 3s);
+  ASSERT_TRUE(in_transmit_window(armed(a, TimerKind::Transmit), t + 2s, 1s));
   a = deliver(s, t + 2s + 10ms, peer_packet(State::Up, kOurDiscr, 1'000'000, 100'000));
-  EXPECT_EQ(armed(a, TimerKind::Transmit), t + 2s + 100ms);
+  EXPECT_TRUE(in_transmit_window(armed(a, TimerKind::Transmit), t + 2s, 100ms));  // not t + 3s
 }
 
 TEST(SessionTransmit, RemoteMinRxZeroStopsPeriodicPackets) {

@@ -73,3 +73,64 @@ TEST(CommonIntervals, RoundsTowardsSlower) {
 
 }  // namespace
 }  // namespace fbf::bfd
+
+namespace fbf::bfd {
+namespace {
+
+using namespace std::chrono_literals;
+
+// The transmit schedule (timers.h): inside the §6.8.7 window with the
+// lateness margin, on the phase-shifted grid, and still spread over it.
+void check_schedule(std::uint64_t interval, std::uint8_t mult) {
+  test::SeededRandom random(99);
+  const Microseconds phase{700};
+  const std::uint64_t q = coalescing_quantum(interval);
+  const TimePoint last = test::kT0 + 123'456us;
+  const double top = mult == 1 ? 0.90 : 1.00;
+  std::uint64_t lowest = UINT64_MAX, highest = 0;
+  for (int i = 0; i < 20'000; ++i) {
+    const TimePoint at = next_transmit_time(last, interval, mult, random.next_u32(), phase);
+    const auto gap = static_cast<std::uint64_t>(std::chrono::duration_cast<Microseconds>(at - last).count());
+    ASSERT_GE(gap, interval * 3 / 4) << "below 75 % of " << interval;
+    ASSERT_LE(gap, static_cast<std::uint64_t>(interval * (top - 0.04))) << "inside the lateness margin";
+    const auto since_epoch = std::chrono::duration_cast<Microseconds>(at.time_since_epoch()).count();
+    ASSERT_EQ((since_epoch - phase.count()) % static_cast<long>(q), 0) << "off the grid";
+    lowest = std::min(lowest, gap);
+    highest = std::max(highest, gap);
+  }
+  // Still jitter, not a fixed offset: the draws cover most of the window.
+  EXPECT_LT(lowest, interval * 3 / 4 + 2 * q);
+  EXPECT_GT(highest, static_cast<std::uint64_t>(interval * (top - 0.04)) - 2 * q);
+}
+
+TEST(TransmitSchedule, FiftyMillisecondsOnATwoMillisecondGrid) {
+  EXPECT_EQ(coalescing_quantum(50'000), 2000u);
+  check_schedule(50'000, 3);
+}
+TEST(TransmitSchedule, DetectMultOneStaysBelowNinetyPercent) { check_schedule(50'000, 1); }
+TEST(TransmitSchedule, TenMillisecondsOnA200MicrosecondGrid) {
+  EXPECT_EQ(coalescing_quantum(10'000), 200u);
+  EXPECT_EQ(coalescing_quantum(25'000), 1000u);
+  check_schedule(10'000, 3);
+}
+TEST(TransmitSchedule, SlowRateOneSecond) { check_schedule(1'000'000, 3); }
+
+TEST(TransmitSchedule, IntervalsTooShortForTheMarginUseThePlainWindow) {
+  test::SeededRandom random(5);
+  const TimePoint last = test::kT0;
+  for (int i = 0; i < 1000; ++i) {
+    const auto gap = next_transmit_time(last, 1'000, 3, random.next_u32(), Microseconds{0}) - last;
+    EXPECT_GE(gap, 750us);
+    EXPECT_LE(gap, 1000us);
+  }
+}
+
+TEST(TransmitSchedule, AlignUpReachesTheNextGridPoint) {
+  const TimePoint t = TimePoint{} + 10'250us;
+  EXPECT_EQ(align_up(t, 1000, Microseconds{300}), TimePoint{} + 10'300us);
+  EXPECT_EQ(align_up(t, 1000, Microseconds{250}), t);
+  EXPECT_EQ(align_up(t, 1000, Microseconds{0}), TimePoint{} + 11'000us);
+}
+
+}  // namespace
+}  // namespace fbf::bfd
