@@ -4,6 +4,8 @@
 // when the armed timer fires early relative to that record it is re-armed
 // for the real deadline. A burst of thousands of UPDATEs thus produces no
 // timer actions at all.
+#include <algorithm>
+
 #include "bgp/backoff.h"
 #include "bgp/fsm.h"
 
@@ -17,9 +19,13 @@ Duration Fsm::keepalive_time() const {
 void Fsm::arm_keepalive(const FsmContext& ctx, TimePoint from, Actions& out) {
   // §10: jitter SHOULD be applied to the KeepaliveTimer, a new factor in
   // 0.75..1.0 each time it is set.
+  // §4.4: KEEPALIVEs "MUST NOT be sent more frequently than one per second",
+  // so the jittered interval never goes below 1 s (a 3 s hold time gives a
+  // 1 s keepalive, which jitter alone would bring down to 750 ms).
   keepalive_from_ = last_tx_;
+  const Duration jittered = rfc4271_jitter(keepalive_time(), ctx.random.next_u32());
   ctx.timers.arm(keepalive_timer(direction_),
-                 from + rfc4271_jitter(keepalive_time(), ctx.random.next_u32()), out);
+                 from + std::max(jittered, Duration(std::chrono::seconds(1))), out);
 }
 
 bool Fsm::on_timer(const FsmContext& ctx, TimePoint now, TimerKind kind, Actions& out) {

@@ -152,6 +152,30 @@ TEST(Fsm, KeepalivesAtOneThirdOfTheHoldTime) {
   }
 }
 
+// §4.4: "KEEPALIVE messages MUST NOT be sent more frequently than one per
+// second" — with a 3 s hold time the keepalive time is 1 s, and the §10
+// jitter (75-100 %) must not bring it below that.
+TEST(Fsm, KeepalivesNeverMoreOftenThanOncePerSecond) {
+  SessionConfig c = default_config();
+  c.hold_time = 3;
+  Harness h(c);
+  h.random.script = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0};  // the largest reduction jitter can draw
+  PeerSpec peer;
+  peer.hold = 3;
+  h.establish(Direction::outbound, peer);
+  for (int i = 0; i < 5; ++i) {
+    TimePoint due = *h.session.timer_deadline(TimerKind::KeepaliveOutbound);
+    h.bytes(D::outbound, encode_keepalive());  // keep the hold timer happy
+    h.advance_to(due);
+    TimePoint sent_at = h.now;
+    h.timer(TimerKind::KeepaliveOutbound);
+    EXPECT_EQ(sent_types(h.last, D::outbound), std::vector<MessageType>{MessageType::keepalive});
+    auto next = armed(h.last, TimerKind::KeepaliveOutbound);
+    ASSERT_TRUE(next);
+    EXPECT_GE(since(sent_at, *next), 1s);
+  }
+}
+
 TEST(Fsm, SendingAnUpdateRestartsTheKeepaliveTimer) {
   Harness h;
   h.establish();
