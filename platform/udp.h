@@ -84,6 +84,17 @@ class DatagramBatch {
 std::expected<void, UdpError> send_datagram(int fd, std::span<const std::uint8_t> payload,
                                             const Endpoint& to);
 
+// Fixes the socket's peer (connect(2)). The kernel then keeps the route, so
+// each send_connected() skips a route lookup and a source-address check —
+// the BFD transmit path, one socket per session. Fails (e.g. no route yet)
+// without changing the socket: keep using send_datagram() then.
+std::expected<void, UdpError> connect_udp(int fd, const Endpoint& to);
+
+// Sends on a connected socket. An ICMP error queued by an earlier packet
+// (port unreachable: the peer's BFD is not running yet) fails the next send
+// once with ECONNREFUSED; that send is retried so the packet is not lost.
+std::expected<void, UdpError> send_connected(int fd, std::span<const std::uint8_t> payload);
+
 // The port the socket is bound to (after binding to port 0).
 std::expected<Endpoint, UdpError> local_endpoint(int fd);
 

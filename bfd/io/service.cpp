@@ -102,6 +102,9 @@ std::expected<SessionId, std::string> Service::add(const SessionSpec& spec) {
   link.source_port = port;
   link.peer = {spec.key.peer, spec.key.multihop ? kMultihopPort : kSingleHopPort,
                spec.key.peer.is_link_local() ? spec.key.ifindex : 0};
+  // A connected socket keeps its route: no lookup per packet. Without a
+  // route yet (link down at start-up) it stays unconnected and uses sendto.
+  link.connected = platform::connect_udp(link.tx.get(), link.peer).has_value();
   for (std::size_t k = 0; k < kTimerKindCount; ++k) {
     link.timers[k].set_cookie(timer_cookie(sid, static_cast<TimerKind>(k)));
   }
@@ -262,8 +265,12 @@ void Service::execute(SessionId id, Link& link, const Actions& actions, TimePoin
   for (const Action& action : actions) {
     if (const auto* t = std::get_if<Transmit>(&action)) {
       auto wire = encode_signed(t->packet, session->auth());
-      if (!wire || !platform::send_datagram(link.tx.get(), wire->bytes(), link.peer))
-        ++io_.send_errors;  // counted; the Detection Time covers lost packets
+      const bool sent = wire && (link.connected
+                                     ? platform::send_connected(link.tx.get(), wire->bytes())
+                                     : platform::send_datagram(link.tx.get(), wire->bytes(),
+                                                               link.peer))
+                                    .has_value();
+      if (!sent) ++io_.send_errors;  // counted; the Detection Time covers lost packets
     } else if (const auto* e = std::get_if<TransmitEcho>(&action)) {
       echo_unusable = echo_.send(id, e->packet, now) == EchoSendResult::no_socket || echo_unusable;
     } else if (const auto* a = std::get_if<ArmTimer>(&action)) {

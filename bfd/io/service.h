@@ -88,6 +88,7 @@ class Service {
  private:
   struct Link {
     platform::UniqueFd tx;
+    bool connected = false;  // tx is connect()ed to peer: send_connected()
     platform::Endpoint peer;
     std::uint16_t source_port = 0;
     std::array<WheelTimer, kTimerKindCount> timers;  // by TimerKind; cookie = id, kind

@@ -137,6 +137,22 @@ std::expected<void, UdpError> send_datagram(int fd, std::span<const std::uint8_t
   return {};
 }
 
+std::expected<void, UdpError> connect_udp(int fd, const Endpoint& to) {
+  sockaddr_storage ss;
+  const socklen_t len = to_sockaddr(to, ss);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0)
+    return std::unexpected(error("connect " + to.address.to_string()));
+  return {};
+}
+
+std::expected<void, UdpError> send_connected(int fd, std::span<const std::uint8_t> payload) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (::send(fd, payload.data(), payload.size(), MSG_DONTWAIT) >= 0) return {};
+    if (errno != ECONNREFUSED) break;
+  }
+  return std::unexpected(error("send"));
+}
+
 std::expected<Endpoint, UdpError> local_endpoint(int fd) {
   sockaddr_storage ss;
   socklen_t len = sizeof ss;

@@ -88,5 +88,70 @@ TEST(Udp, BindErrorsNameTheAddress) {
   EXPECT_FALSE(c);
 }
 
+// The BFD transmit path: a connected socket sends without an address, and a
+// port-unreachable error left by an earlier packet costs no datagram.
+TEST(Udp, ConnectedSendSurvivesAQueuedPortUnreachable) {
+  // A port nobody listens on: bind, note the port, close.
+  Endpoint closed;
+  {
+    auto probe = open_udp({.family = Family::v4, .bind_address = IpAddress::parse("127.0.0.1")});
+    ASSERT_TRUE(probe);
+    closed = *local_endpoint(probe->get());
+  }
+  auto tx = open_udp({.family = Family::v4, .bind_address = IpAddress::parse("127.0.0.1"),
+                      .receive_metadata = false});
+  ASSERT_TRUE(tx);
+  ASSERT_TRUE(connect_udp(tx->get(), closed));
+  const std::array<std::uint8_t, 3> payload{7, 8, 9};
+  ASSERT_TRUE(send_connected(tx->get(), payload));  // answered by ICMP port unreachable
+  // Wait for the error to be queued on the socket (loopback: at once).
+  pollfd p{tx->get(), POLLERR, 0};
+  ASSERT_EQ(::poll(&p, 1, 2000), 1);
+  // Now someone listens there; the next send must arrive despite the error.
+  auto rx = open_udp({.family = Family::v4, .bind_address = IpAddress::parse("127.0.0.1"),
+                      .port = closed.port});
+  ASSERT_TRUE(rx) << rx.error().what;
+  ASSERT_TRUE(send_connected(tx->get(), payload));
+  std::array<std::uint8_t, 64> buf{};
+  auto d = wait_for(rx->get(), buf);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->payload.size(), 3u);
+  EXPECT_EQ(d->source.port, local_endpoint(tx->get())->port);
+}
+
+// Batched receive: several datagrams in one call, fewer than capacity means
+// the socket was drained, and nothing queued is an empty batch.
+TEST(Udp, BatchReceivesEverythingQueued) {
+  auto rx = open_udp({.family = Family::v4, .bind_address = IpAddress::parse("127.0.0.1"),
+                      .receive_buffer = 1 << 20});
+  ASSERT_TRUE(rx);
+  const Endpoint to = *local_endpoint(rx->get());
+  auto tx = open_udp({.family = Family::v4, .bind_address = IpAddress::parse("127.0.0.1"),
+                      .send_ttl = 255, .receive_metadata = false});
+  ASSERT_TRUE(tx);
+  DatagramBatch batch(4, 128);
+  auto none = batch.receive(rx->get());
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->empty());
+  for (std::uint8_t i = 0; i < 6; ++i) {
+    const std::array<std::uint8_t, 2> payload{i, i};
+    ASSERT_TRUE(send_datagram(tx->get(), payload, to));
+  }
+  pollfd p{rx->get(), POLLIN, 0};
+  ASSERT_EQ(::poll(&p, 1, 2000), 1);
+  auto first = batch.receive(rx->get());
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->size(), 4u);  // capacity: more may be queued
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ((*first)[i].payload[0], i);
+    EXPECT_EQ((*first)[i].ttl, 255);
+    EXPECT_EQ((*first)[i].destination, IpAddress::parse("127.0.0.1"));
+  }
+  auto rest = batch.receive(rx->get());
+  ASSERT_TRUE(rest);
+  ASSERT_EQ(rest->size(), 2u);  // fewer than capacity: drained
+  EXPECT_EQ((*rest)[1].payload[0], 5);
+}
+
 }  // namespace
 }  // namespace fbf::platform
