@@ -1,5 +1,7 @@
 #include "agent/bfd_sessions.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <cmath>
@@ -56,10 +58,22 @@ bool same_auth(const bfd::AuthConfig& a, const bfd::AuthConfig& b) {
          std::equal(a.key.bytes().begin(), a.key.bytes().end(), b.key.bytes().begin());
 }
 
+// Single hop without a configured interface: the agent binds it to the
+// interface of the connected prefix holding the peer (RFC 5881 §3).
+bool auto_bound(const SessionSpec& s) { return !s.key.multihop && s.interface.empty(); }
+
+// The key as the configuration has it: an auto-bound session's ifindex is
+// the agent's doing, not the configuration's.
+bfd::PeerKey config_key(const SessionSpec& s) {
+  bfd::PeerKey k = s.key;
+  if (auto_bound(s)) k.ifindex = 0;
+  return k;
+}
+
 // Everything but the intervals, which change in place (Poll Sequence).
 bool same_identity(const SessionSpec& a, const SessionSpec& b) {
-  return a.name == b.name && a.key == b.key && a.interface == b.interface && a.role == b.role &&
-         a.min_rx_ttl == b.min_rx_ttl && same_auth(a.auth, b.auth);
+  return a.name == b.name && config_key(a) == config_key(b) && a.interface == b.interface &&
+         a.role == b.role && a.min_rx_ttl == b.min_rx_ttl && same_auth(a.auth, b.auth);
 }
 
 bool same_timers(const bfd::TimerSettings& a, const bfd::TimerSettings& b) {
@@ -111,10 +125,13 @@ std::expected<std::vector<SessionSpec>, std::vector<std::string>> bfd_specs(cons
   return out;
 }
 
-BfdSessions::BfdSessions(event_base* base, Metrics& metrics)
+BfdSessions::BfdSessions(event_base* base, Metrics& metrics, InterfaceSnapshot interfaces)
     : metrics_(metrics),
       service_(std::make_unique<bfd::io::Service>(
-          base, random_, [this](const bfd::io::StateEvent& e) { on_state_changed(e); })) {
+          base, random_, [this](const bfd::io::StateEvent& e) { on_state_changed(e); })),
+      interfaces_(interfaces ? std::move(interfaces)
+                             : InterfaceSnapshot(platform::interface_prefixes)),
+      resolve_timer_(base, [this] { resolve_interfaces(); }) {
   const char* help = "BFD datagrams dropped before reaching a session, by reason";
   const auto& c = service_->engine().counters();
   for (std::size_t i = 0; i < bfd::kDecodeErrorCount; ++i) {
@@ -156,14 +173,19 @@ std::vector<std::string> BfdSessions::apply(const Config& config) {
     return errors_;
   }
   const auto& engine = service_->engine();
+  std::vector<bool> running(specs->size(), false);
   // Sessions no longer wanted, or changed beyond their intervals: removed.
   for (SessionId id : engine.ids()) {
     const SessionSpec current = *engine.spec(id);
-    auto wanted = std::find_if(specs->begin(), specs->end(),
-                               [&](const SessionSpec& s) { return s.key == current.key; });
+    auto wanted = std::find_if(specs->begin(), specs->end(), [&](const SessionSpec& s) {
+      return config_key(s) == config_key(current);
+    });
     if (wanted == specs->end() || !same_identity(*wanted, current)) {
       remove(id);
-    } else if (!same_timers(wanted->timers, current.timers)) {
+      continue;
+    }
+    running[static_cast<std::size_t>(wanted - specs->begin())] = true;
+    if (!same_timers(wanted->timers, current.timers)) {
       spdlog::info("bfd {} {}: new intervals tx {} us rx {} us x{} echo rx {} us tx {} us "
                    "(Poll Sequence)",
                    current.name, current.key.peer.to_string(),
@@ -173,9 +195,12 @@ std::vector<std::string> BfdSessions::apply(const Config& config) {
       service_->set_timers(id, wanted->timers);
     }
   }
-  for (const auto& spec : *specs) {
-    if (!engine.find(spec.key)) add(spec);
+  for (std::size_t i = 0; i < specs->size(); ++i) {
+    if (!running[i]) add((*specs)[i]);
   }
+  // New sessions get their interface before the loop reads a packet for
+  // them; a reload is also a good moment to look at the others again.
+  resolve_interfaces();
   return errors_;
 }
 
@@ -190,18 +215,95 @@ void BfdSessions::add(const SessionSpec& spec) {
                spec.name, spec.key.peer.to_string(), spec.key.multihop ? "multihop" : "single hop",
                *id, service_->source_port(*id));
   register_metrics(*id, spec);
+  if (auto_bound(spec)) bindings_[*id] = {};
   if (admin_down_.contains(spec.name)) service_->set_admin_down(*id, true);  // maintenance
 }
 
 void BfdSessions::remove(SessionId id) {
   const SessionSpec spec = *service_->engine().spec(id);
   unregister_metrics(spec);
+  bindings_.erase(id);
   service_->remove(id);
   spdlog::info("bfd {} {}: session removed (AdminDown sent)", spec.name,
                spec.key.peer.to_string());
 }
 
+void BfdSessions::resolve_interfaces() {
+  resolve_timer_.cancel();
+  if (bindings_.empty()) return;
+  auto snapshot = interfaces_();
+  if (!snapshot) {
+    if (snapshot.error() != snapshot_error_)
+      spdlog::warn("bfd: cannot read the interfaces' addresses to bind single-hop sessions: {}",
+                   snapshot.error());
+    snapshot_error_ = snapshot.error();
+    resolve_timer_.arm(kResolveUnbound);
+    return;
+  }
+  snapshot_error_.clear();
+  bool all_bound = true;
+  for (auto& [id, binding] : bindings_) {
+    const auto* spec = service_->engine().spec(id);
+    if (spec == nullptr) continue;
+    if (!rebind(id, binding, platform::connected_interface(spec->key.peer, *snapshot)))
+      all_bound = false;
+  }
+  resolve_timer_.arm(all_bound ? kResolveBound : kResolveUnbound);
+}
+
+bool BfdSessions::rebind(SessionId id, Binding& b, const platform::ConnectedLookup& found) {
+  const SessionSpec& spec = *service_->engine().spec(id);
+  const std::string who = spec.name + " " + spec.key.peer.to_string();
+  const std::uint32_t current = spec.key.ifindex;
+  auto say = [&b](spdlog::level::level_enum level, std::string line) {
+    if (line != b.reported) spdlog::log(level, "{}", line);
+    b.reported = std::move(line);
+  };
+  if (found.interface) {
+    const auto& want = *found.interface;
+    if (want.index == current) {
+      b.interface = want.name;  // possibly renamed
+      b.reported.clear();
+      return true;
+    }
+    // The key's ifindex is the one thing the agent changes in place (no
+    // socket depends on it: the transmit socket is bound to a device only
+    // for a configured interface).
+    if (!service_->set_ifindex(id, want.index)) {
+      say(spdlog::level::warn,
+          fmt::format("bfd {}: cannot bind to {} (ifindex {}): another session to {} is bound "
+                      "there",
+                      who, want.name, want.index, spec.key.peer.to_string()));
+      return false;
+    }
+    if (current == 0)
+      spdlog::info("bfd {}: bound to {} (ifindex {})", who, want.name, want.index);
+    else
+      spdlog::info("bfd {}: bound to {} (ifindex {}), was {} (ifindex {})", who, want.name,
+                   want.index, b.interface, current);
+    b.interface = want.name;
+    b.reported.clear();
+    return true;
+  }
+  std::string why;
+  if (!found.ambiguous.empty())
+    why = fmt::format("{} is in equally long connected prefixes of {}", spec.key.peer.to_string(),
+                      fmt::join(found.ambiguous, ", "));
+  else
+    why = fmt::format("no interface has a connected prefix holding {}", spec.key.peer.to_string());
+  if (current == 0)
+    say(spdlog::level::warn,
+        fmt::format("bfd {}: not bound to an interface: {}; its packets are accepted from any "
+                    "interface until one does (looking again every {} s)",
+                    who, why, kResolveUnbound.count()));
+  else
+    say(spdlog::level::warn, fmt::format("bfd {}: {}; staying bound to {} (ifindex {})", who, why,
+                                         b.interface, current));
+  return false;
+}
+
 void BfdSessions::shutdown() {
+  resolve_timer_.cancel();
   service_->admin_down_all();
 }
 
@@ -319,11 +421,22 @@ json BfdSessions::show() const {
     std::uint64_t dropped = 0;
     for (auto d : c.drops) dropped += d;
     const auto since = service_->since(id).value_or(now);
+    // Which interface the session is bound to (RFC 5881 §3), and why.
+    std::string interface = spec.interface;
+    std::string binding = spec.key.multihop        ? "multihop"
+                          : spec.interface.empty() ? "none"
+                                                   : "configured";
+    if (auto b = bindings_.find(id); b != bindings_.end()) {
+      interface = spec.key.ifindex != 0 ? b->second.interface : "";
+      binding = spec.key.ifindex != 0 ? "connected" : "none";
+    }
     json j = {
         {"name", spec.name},
         {"peer", spec.key.peer.to_string()},
         {"local", spec.key.local ? spec.key.local->to_string() : ""},
-        {"interface", spec.interface},
+        {"interface", interface},
+        {"ifindex", spec.key.ifindex},
+        {"binding", binding},
         {"multihop", spec.key.multihop},
         {"source_port", service_->source_port(id)},
         {"local_discriminator", v.LocalDiscr},

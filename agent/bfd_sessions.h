@@ -4,7 +4,16 @@
 // on start and on every reload (new ones added, removed ones sent AdminDown,
 // changed intervals applied by a Poll Sequence without a flap), plus logs,
 // metrics and `show bfd`.
+//
+// RFC 5881 §3: a single-hop session is bound to the interface it runs on.
+// One with a configured `interface` ([[bfd_peer]]) is bound to that; every
+// other single-hop session (every [[neighbor]]'s) to the interface whose
+// connected prefix holds the peer, looked up when it is created and again
+// every few seconds (an interface that appears later, moves, or goes away),
+// re-bound in place: the session's state is untouched.
 
+#include <chrono>
+#include <expected>
 #include <functional>
 #include <set>
 #include <map>
@@ -17,6 +26,8 @@
 #include "agent/metrics.h"
 #include "agent/os_random.h"
 #include "bfd/io/service.h"
+#include "platform/event.h"
+#include "platform/interfaces.h"
 
 namespace fbf::agent {
 
@@ -29,7 +40,16 @@ class BfdSessions {
   // Who cares about a session's state (the BGP coupling).
   using Listener = std::function<void(const bfd::SessionSpec&, const bfd::StateChanged&)>;
 
-  BfdSessions(event_base* base, Metrics& metrics);
+  // The host's interface prefixes; the default reads them with getifaddrs(3)
+  // (platform::interface_prefixes), tests pass a fake.
+  using InterfaceSnapshot =
+      std::function<std::expected<std::vector<platform::InterfacePrefix>, std::string>()>;
+  // How often the interface bindings are looked at again: while a session
+  // has no connected interface, and once all have one.
+  static constexpr std::chrono::seconds kResolveUnbound{2};
+  static constexpr std::chrono::seconds kResolveBound{10};
+
+  BfdSessions(event_base* base, Metrics& metrics, InterfaceSnapshot interfaces = {});
   ~BfdSessions();
 
   // Brings the running sessions in line with `config`. Returns the errors of
@@ -41,6 +61,11 @@ class BfdSessions {
   // AdminDown (diag 7, RFC 5882 §3.2: the peer must not treat it as a
   // failure); the others that were held come back.
   void set_admin_down(const std::set<std::string>& neighbors);
+
+  // Binds each single-hop session without a configured interface to the
+  // interface of the connected prefix holding its peer, now (apply() and a
+  // timer call it too).
+  void resolve_interfaces();
 
   void on_state(Listener listener) { listeners_.push_back(std::move(listener)); }
   void register_commands(CommandTable& commands);
@@ -55,6 +80,12 @@ class BfdSessions {
   void register_metrics(bfd::SessionId id, const bfd::SessionSpec& spec);
   void unregister_metrics(const bfd::SessionSpec& spec);
   void on_state_changed(const bfd::io::StateEvent& event);
+  struct Binding {
+    std::string interface;  // name of the spec's key.ifindex; "" while unbound
+    std::string reported;   // the last unbound/conflict line logged, said once
+  };
+  // True when the session is bound to the interface `found` names.
+  bool rebind(bfd::SessionId id, Binding& binding, const platform::ConnectedLookup& found);
 
   Metrics& metrics_;
   OsRandom random_;
@@ -62,6 +93,10 @@ class BfdSessions {
   std::vector<Listener> listeners_;
   std::vector<std::string> errors_;
   std::set<std::string> admin_down_;  // neighbor names held AdminDown
+  InterfaceSnapshot interfaces_;
+  std::map<bfd::SessionId, Binding> bindings_;  // single hop without a configured interface
+  std::string snapshot_error_;                  // last getifaddrs failure logged
+  platform::Timer resolve_timer_;
 };
 
 }  // namespace fbf::agent

@@ -108,12 +108,14 @@ std::string render_status(const nlohmann::json& s) {
 }
 
 std::string render_bfd(const nlohmann::json& bfd) {
-  Table t({"NAME", "PEER", "STATE", "REMOTE", "DIAG", "LOCAL/REMOTE DISCR", "TX/RX ms", "MULT",
-           "DETECT ms", "FLAPS", "UPTIME"});
+  Table t({"NAME", "PEER", "INTERFACE", "STATE", "REMOTE", "DIAG", "LOCAL/REMOTE DISCR", "TX/RX ms",
+           "MULT", "DETECT ms", "FLAPS", "UPTIME"});
   const auto sessions = bfd.value("sessions", nlohmann::json::array());
   for (const auto& s : sessions) {
     t.add_row({cell_text(s, "name"),
                cell_text(s, "peer") + (s.value("multihop", false) ? " (mh)" : ""),
+               // RFC 5881 §3: the single-hop session's interface; "-" unbound.
+               json_member(s, "interface") == "" ? std::string("-") : cell_text(s, "interface"),
                cell_text(s, "state"), cell_text(s, "remote_state"), cell_text(s, "diag"),
                fmt::format("{:#010x}/{:#010x}", s.value("local_discriminator", 0u),
                            s.value("remote_discriminator", 0u)),

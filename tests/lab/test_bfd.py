@@ -238,6 +238,8 @@ def test_single_hop_session_up(lab, need, kind, family):
     s, p = both_up(agent, peer, fip, pip)
 
     assert s["name"] == "rtr" and s["multihop"] is False and s["local"] == fip, s
+    # RFC 5881 §3: a neighbor's session is bound to the link of its connected prefix.
+    assert s["interface"] == link.ifname_a and s["binding"] == "connected", s
     assert s["transmit_interval_ms"] == 100 and s["detection_time_ms"] == 300, s
     assert s["remote_min_rx_ms"] == 100 and s["remote_discriminator"] != 0, s
     assert s["dropped"] == 0 and s["auth_failures"] == 0 and s["flaps"] == 0, s

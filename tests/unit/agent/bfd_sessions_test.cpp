@@ -1,0 +1,217 @@
+// BfdSessions binds every single-hop session without a configured interface
+// (a [[neighbor]]'s) to the interface of the connected prefix holding the
+// peer (RFC 5881 §3, §9), in place and again when that changes. Real sockets
+// on the loopback: the "other link" is an interface index the fake snapshot
+// names instead of lo's, so packets that really arrive over lo are exactly
+// "the peer's address from another interface".
+#include "agent/bfd_sessions.h"
+
+#include <event2/event.h>
+#include <gtest/gtest.h>
+#include <net/if.h>
+
+#include <chrono>
+#include <functional>
+#include <thread>
+
+#include "agent/config.h"
+#include "bfd/packet.h"
+#include "platform/udp.h"
+
+namespace fbf::agent {
+namespace {
+
+using platform::InterfacePrefix;
+using platform::IpAddress;
+
+IpAddress ip(const char* s) { return *IpAddress::parse(s); }
+
+constexpr std::uint32_t kOtherLink = 4242;  // no such interface: stands for another link
+constexpr std::uint32_t kOtherLink2 = 4343;
+
+const char* kNeighbor =
+    "[agent]\nlocal_as = 65500\n"
+    "[[neighbor]]\nname = \"rtr\"\naddress = \"127.0.0.2\"\nremote_as = 65501\nbfd = true\n";
+
+Config parse(const std::string& text) {
+  auto c = parse_config(text, "t.toml");
+  if (!c) {
+    for (const auto& e : c.error()) ADD_FAILURE() << e.to_string();
+    return {};
+  }
+  return *c;
+}
+
+class BfdBindingTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    lo_ = if_nametoindex("lo");
+    if (lo_ == 0) GTEST_SKIP() << "no interface called lo";
+  }
+
+  std::unique_ptr<BfdSessions> make() {
+    return std::make_unique<BfdSessions>(base_.get(), metrics_, [this] {
+      return std::expected<std::vector<InterfacePrefix>, std::string>(snap_);
+    });
+  }
+  void on(const char* name, std::uint32_t index) {
+    snap_ = {{name, index, *platform::Prefix::parse("127.0.0.0/8"), true}};
+  }
+
+  static bfd::SessionId only(const BfdSessions& s, const char* peer) {
+    for (auto id : s.service().engine().ids())
+      if (s.service().engine().spec(id)->key.peer == ip(peer)) return id;
+    ADD_FAILURE() << "no session to " << peer;
+    return 0;
+  }
+  static std::uint32_t ifindex(const BfdSessions& s, bfd::SessionId id) {
+    return s.service().engine().spec(id)->key.ifindex;
+  }
+  static json shown(const BfdSessions& s, const char* peer) {
+    const json all = s.show();
+    for (const auto& j : all["sessions"])
+      if (j["peer"] == peer) return j;
+    return {};
+  }
+
+  // Runs the loop until `done` or `seconds` pass.
+  bool run_until(const std::function<bool()>& done, double seconds = 2.0) {
+    const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (std::chrono::steady_clock::now() < end) {
+      event_base_loop(base_.get(), EVLOOP_NONBLOCK);
+      if (done()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return done();
+  }
+
+  // `count` Control packets, State Down, TTL 255, from the peer's address
+  // 127.0.0.2 to fbfd's listener: over lo, whatever the session is bound to.
+  void send_down(std::uint32_t your, int count) {
+    auto fd = platform::open_udp({.family = platform::Family::v4,
+                                  .bind_address = ip("127.0.0.2"),
+                                  .send_ttl = 255,
+                                  .receive_metadata = false});
+    ASSERT_TRUE(fd) << fd.error().what;
+    bfd::ControlPacket p;
+    p.state = bfd::State::Down;
+    p.detect_mult = 3;
+    p.my_discriminator = 0x7e57;
+    p.your_discriminator = your;
+    p.desired_min_tx_interval = 100'000;
+    p.required_min_rx_interval = 100'000;
+    auto wire = bfd::encode(p);
+    ASSERT_TRUE(wire);
+    for (int i = 0; i < count; ++i) {
+      auto sent = platform::send_datagram(fd->get(), wire->bytes(), {ip("127.0.0.1"), 3784, 0});
+      ASSERT_TRUE(sent) << sent.error().what;
+    }
+  }
+
+  platform::EventBasePtr base_ = platform::make_event_base();
+  Metrics metrics_;
+  std::vector<InterfacePrefix> snap_;
+  std::uint32_t lo_ = 0;
+};
+
+TEST_F(BfdBindingTest, NeighborSessionIsBoundToTheConnectedInterface) {
+  on("lo", lo_);
+  auto s = make();
+  EXPECT_TRUE(s->apply(parse(kNeighbor)).empty());
+  const auto id = only(*s, "127.0.0.2");
+  EXPECT_EQ(ifindex(*s, id), lo_);
+  const auto j = shown(*s, "127.0.0.2");
+  EXPECT_EQ(j["interface"], "lo");
+  EXPECT_EQ(j["ifindex"], lo_);
+  EXPECT_EQ(j["binding"], "connected");
+}
+
+TEST_F(BfdBindingTest, PeerAddressFromAnotherInterfaceIsDropped) {
+  on("other0", kOtherLink);
+  auto s = make();
+  ASSERT_TRUE(s->apply(parse(kNeighbor)).empty());
+  const auto id = only(*s, "127.0.0.2");
+  ASSERT_EQ(ifindex(*s, id), kOtherLink);
+  const auto& engine = s->service().engine();
+  const auto packets_in = [&] { return engine.find(id)->counters().packets_in; };
+
+  // Your Discriminator ours: a known discriminator over the wrong path.
+  const auto mismatch = engine.counters().address_mismatch;
+  send_down(id, 3);
+  ASSERT_TRUE(run_until([&] { return engine.counters().address_mismatch >= mismatch + 3; }));
+  EXPECT_EQ(engine.counters().address_mismatch, mismatch + 3);
+  // Your Discriminator zero: no session for this address on this interface.
+  const auto no_session = engine.counters().no_session;
+  send_down(0, 3);
+  ASSERT_TRUE(run_until([&] { return engine.counters().no_session >= no_session + 3; }));
+  EXPECT_EQ(packets_in(), 0u);
+  EXPECT_EQ(engine.find(id)->variables().SessionState, bfd::State::Down);
+  EXPECT_EQ(engine.find(id)->variables().RemoteDiscr, 0u);
+
+  // The control: bound to lo, the very same packet is the session's (and
+  // the session was re-bound in place, not re-created).
+  on("lo", lo_);
+  s->resolve_interfaces();
+  ASSERT_EQ(engine.ids(), std::vector<bfd::SessionId>{id});
+  EXPECT_EQ(ifindex(*s, id), lo_);
+  send_down(0, 1);
+  ASSERT_TRUE(run_until([&] { return packets_in() >= 1; }));
+  EXPECT_EQ(engine.find(id)->variables().RemoteDiscr, 0x7e57u);
+  EXPECT_EQ(engine.find(id)->variables().SessionState, bfd::State::Init);
+}
+
+TEST_F(BfdBindingTest, BindingFollowsTheInterfaceInPlace) {
+  const std::string text = std::string(kNeighbor) +
+                           "[[bfd_peer]]\naddress = \"127.0.0.3\"\ninterface = \"lo\"\n"
+                           "[[bfd_peer]]\naddress = \"127.0.0.4\"\nmultihop = true\n";
+  auto s = make();  // no connected prefix yet (link not up at start-up)
+  ASSERT_TRUE(s->apply(parse(text)).empty());
+  const auto id = only(*s, "127.0.0.2");
+  EXPECT_EQ(ifindex(*s, id), 0u);
+  EXPECT_EQ(shown(*s, "127.0.0.2")["binding"], "none");
+  EXPECT_EQ(shown(*s, "127.0.0.2")["interface"], "");
+
+  on("other0", kOtherLink);  // the interface appears
+  s->resolve_interfaces();
+  EXPECT_EQ(ifindex(*s, id), kOtherLink);
+  EXPECT_EQ(shown(*s, "127.0.0.2")["interface"], "other0");
+
+  snap_.clear();  // gone: the stale binding stays (nothing arrives over it)
+  s->resolve_interfaces();
+  EXPECT_EQ(ifindex(*s, id), kOtherLink);
+
+  on("other1", kOtherLink2);  // back under another index
+  s->resolve_interfaces();
+  EXPECT_EQ(ifindex(*s, id), kOtherLink2);
+  EXPECT_EQ(shown(*s, "127.0.0.2")["interface"], "other1");
+
+  // A reload, also one changing the intervals, keeps session and binding.
+  ASSERT_TRUE(s->apply(parse(text)).empty());
+  ASSERT_TRUE(s->apply(parse(text + "[bfd]\nmin_tx = \"200ms\"\n")).empty());
+  EXPECT_EQ(only(*s, "127.0.0.2"), id);
+  EXPECT_EQ(ifindex(*s, id), kOtherLink2);
+  EXPECT_EQ(s->service().engine().spec(id)->timers.desired_min_tx_interval, 200'000u);
+
+  // The configured interface and the multihop session are left as they are.
+  const auto peer = only(*s, "127.0.0.3");
+  EXPECT_EQ(ifindex(*s, peer), lo_);
+  EXPECT_EQ(shown(*s, "127.0.0.3")["binding"], "configured");
+  EXPECT_EQ(shown(*s, "127.0.0.3")["interface"], "lo");
+  const auto mh = only(*s, "127.0.0.4");
+  EXPECT_EQ(ifindex(*s, mh), 0u);
+  EXPECT_EQ(shown(*s, "127.0.0.4")["binding"], "multihop");
+}
+
+TEST_F(BfdBindingTest, AnUnboundSessionIsLookedAtAgainOnATimer) {
+  auto s = make();
+  ASSERT_TRUE(s->apply(parse(kNeighbor)).empty());
+  const auto id = only(*s, "127.0.0.2");
+  ASSERT_EQ(ifindex(*s, id), 0u);
+  on("lo", lo_);  // appears later; nobody calls resolve_interfaces()
+  const double wait = std::chrono::duration<double>(BfdSessions::kResolveUnbound).count() + 1.5;
+  EXPECT_TRUE(run_until([&] { return ifindex(*s, id) == lo_; }, wait));
+  EXPECT_EQ(only(*s, "127.0.0.2"), id);
+}
+
+}  // namespace
+}  // namespace fbf::agent
