@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <list>
 #include <memory>
 
 #include "platform/privileges.h"
@@ -43,14 +44,26 @@ struct Orphan {
 
 void poll_orphan(evutil_socket_t, short, void* arg);
 
-void schedule_poll(std::unique_ptr<Orphan> orphan) {
+// The orphans being polled for. They are owned here, not by their pending
+// event_base_once() callback: a base freed before the callback runs (fbfd's
+// shutdown cancels running checks, then frees the loop) drops the callback
+// but not its argument, which leaked (LeakSanitizer, lab).
+std::list<Orphan>& orphans() {
+  static std::list<Orphan> all;
+  return all;
+}
+
+void forget(const Orphan* orphan) {
+  orphans().remove_if([orphan](const Orphan& o) { return &o == orphan; });
+}
+
+void schedule_poll(Orphan& orphan) {
   // 1 ms, 2 ms, 4 ms ... 1 s: a SIGKILLed child is normally gone within the
   // first polls; one stuck in the kernel (D state) costs one wakeup a second.
-  const auto delay = std::chrono::milliseconds(std::min(1000, 1 << std::min(orphan->attempt, 10)));
+  const auto delay = std::chrono::milliseconds(std::min(1000, 1 << std::min(orphan.attempt, 10)));
   const timeval tv = platform::to_timeval(delay);
-  event_base* base = orphan->base;
-  if (event_base_once(base, -1, EV_TIMEOUT, &poll_orphan, orphan.get(), &tv) == 0)
-    orphan.release();  // the callback owns it now
+  if (event_base_once(orphan.base, -1, EV_TIMEOUT, &poll_orphan, &orphan, &tv) != 0)
+    forget(&orphan);
 }
 
 // waitpid: the pid when reaped now, -1 (ECHILD) when it is not ours to reap
@@ -58,15 +71,18 @@ void schedule_poll(std::unique_ptr<Orphan> orphan) {
 bool reaped(pid_t pid) { return ::waitpid(pid, nullptr, WNOHANG) != 0; }
 
 void poll_orphan(evutil_socket_t, short, void* arg) {
-  std::unique_ptr<Orphan> orphan(static_cast<Orphan*>(arg));
-  if (reaped(orphan->pid)) return;
+  auto* orphan = static_cast<Orphan*>(arg);
+  if (reaped(orphan->pid)) {
+    forget(orphan);
+    return;
+  }
   ++orphan->attempt;
-  schedule_poll(std::move(orphan));
+  schedule_poll(*orphan);
 }
 
 void reap_later(event_base* base, pid_t pid) {
   if (reaped(pid)) return;
-  schedule_poll(std::make_unique<Orphan>(Orphan{base, pid, 0}));
+  schedule_poll(orphans().emplace_back(Orphan{base, pid, 0}));
 }
 
 // --- The child --------------------------------------------------------------

@@ -154,7 +154,10 @@ class LinuxAddressSystem final : public AddressSystem {
       std::uint32_t index;
       std::vector<InterfaceAddress> out;
     } dump{index, {}};
-    std::unique_ptr<nl_cb, CbDeleter> cb(nl_cb_clone(nl_socket_get_cb(sock_.get())));
+    // nl_socket_get_cb() takes a reference on the socket's callbacks: drop it
+    // once cloned, or they outlive nl_socket_free() (LeakSanitizer, lab).
+    std::unique_ptr<nl_cb, CbDeleter> sock_cb(nl_socket_get_cb(sock_.get()));
+    std::unique_ptr<nl_cb, CbDeleter> cb(nl_cb_clone(sock_cb.get()));
     if (!cb) return std::unexpected(nl_error(-NLE_NOMEM, "address dump"));
     nl_cb_set(
         cb.get(), NL_CB_VALID, NL_CB_CUSTOM,
