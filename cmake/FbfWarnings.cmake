@@ -9,8 +9,11 @@ if(FBF_WERROR)
   target_compile_options(fbf_build_flags INTERFACE -Werror)
 endif()
 if(FBF_SANITIZE)
+  # ASan (LeakSanitizer included) + UBSan; every UBSan finding aborts the
+  # program (-fno-sanitize-recover=all) instead of printing and carrying on.
+  # scripts/sanitize sets the matching *SAN_OPTIONS at run time.
   target_compile_options(fbf_build_flags INTERFACE
-    -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+    -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
   target_link_options(fbf_build_flags INTERFACE -fsanitize=address,undefined)
 endif()
 if(FBF_BUILD_FUZZ)

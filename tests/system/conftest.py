@@ -1,6 +1,7 @@
 """Fixtures that run the real fbfd/fbfctl binaries on loopback (no root needed)."""
 import os
 import pathlib
+import re
 import signal
 import socket
 import subprocess
@@ -31,6 +32,22 @@ metrics_listen = "127.0.0.1:{port}"
 log_level = "debug"
 {extra}
 """
+
+
+# A sanitizer report (FBF_SANITIZE builds, scripts/sanitize) in fbfd's log or
+# fbfctl's stderr fails the test even if the program carried on; the same
+# patterns as tests/lab/fbflab/sanitizer.py. Elsewhere the sanitizers' exit
+# code (86 under scripts/sanitize) makes exit-status assertions fail.
+SANITIZER_REPORT = re.compile(
+    r"==\d+==ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer)"
+    r"|==\d+==LeakSanitizer has encountered a fatal error|: runtime error: ")
+
+
+def fail_on_sanitizer_report(text, what):
+    m = SANITIZER_REPORT.search(text or "")
+    if m:
+        start = text.rfind("\n", 0, m.start()) + 1
+        pytest.fail(f"sanitizer report in {what}:\n{text[start:start + 6000]}", pytrace=False)
 
 
 def wait_until(predicate, timeout=5.0, what="condition"):
@@ -67,7 +84,9 @@ class Agent:
 
     def ctl(self, *args, json_out=False):
         argv = [str(FBFCTL), "-s", str(self.socket)] + (["--json"] if json_out else []) + list(args)
-        return subprocess.run(argv, capture_output=True, text=True, timeout=15)
+        cp = subprocess.run(argv, capture_output=True, text=True, timeout=15)
+        fail_on_sanitizer_report(cp.stderr, "fbfctl's stderr")
+        return cp
 
     def signal(self, signo):
         self.proc.send_signal(signo)
@@ -85,6 +104,7 @@ class Agent:
                 self.proc.wait()
         if self.proc:
             self.log.close()
+            fail_on_sanitizer_report(self.log_text(), f"fbfd's log {self.log_path}")
 
 
 @pytest.fixture

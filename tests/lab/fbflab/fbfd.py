@@ -18,6 +18,7 @@ import os
 import signal
 from pathlib import Path
 
+from . import sanitizer
 from .util import LabError, run, wait_until
 
 REPO = Path(__file__).resolve().parents[3]
@@ -160,6 +161,9 @@ class Fbfd:
         """`fbfd --check-config`: (ok, output)."""
         self._require()
         cp = run([FBFD, "--check-config", "-c", self.write_config()], check=False)
+        found = sanitizer.report(cp.stderr)
+        if found:
+            raise LabError(f"fbfd --check-config: sanitizer report:\n{found}")
         return cp.returncode == 0, (cp.stdout + cp.stderr).strip()
 
     # --- lifecycle -----------------------------------------------------------------
@@ -197,7 +201,15 @@ class Fbfd:
         if self.proc is None:
             return None
         self.proc.stop(timeout)
+        self.check_sanitizer()
         return self.proc.returncode
+
+    def check_sanitizer(self):
+        """Raise LabError if fbfd's log holds a sanitizer report (FBF_SANITIZE
+        builds; scripts/sanitize). Called by stop(), so by every lab's close()."""
+        found = sanitizer.report(self.log_text())
+        if found:
+            raise LabError(f"{self!r}: sanitizer report in {self.log}:\n{found}")
 
     def kill(self):
         if self.proc:
@@ -233,6 +245,9 @@ class Fbfd:
         """
         argv = [FBFCTL, "-s", self.sock] + (["--json"] if json else []) + [str(a) for a in args]
         cp = run(argv, check=False, timeout=timeout)
+        found = sanitizer.report(cp.stderr)
+        if found:
+            raise LabError(f"{' '.join(map(str, argv))}: sanitizer report:\n{found}")
         if check and cp.returncode != 0:
             raise FbfctlError(argv, cp.returncode, cp.stdout, cp.stderr)
         if not json:
