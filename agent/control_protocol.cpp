@@ -104,6 +104,15 @@ std::string encode_reply_error(const json& id, const CommandError& error) {
 }
 
 Dispatched dispatch(const CommandTable& table, std::string_view line) {
+  return dispatch(table, line, nullptr);
+}
+
+bool command_is_read_only(std::string_view command) {
+  return command.starts_with("show ") || command == "maintenance status";
+}
+
+Dispatched dispatch(const CommandTable& table, std::string_view line,
+                    const Authorizer& authorize) {
   auto req = parse_request(line);
   if (!req) return {encode_reply_error(nullptr, req.error()), false, true};
   const CommandHandler* handler = table.find(req->command);
@@ -112,6 +121,10 @@ Dispatched dispatch(const CommandTable& table, std::string_view line) {
                                          "unknown command '" + req->command + "'",
                                          {{"commands", table.names()}}}),
             false, false};
+  }
+  if (authorize) {
+    if (auto allowed = authorize(*req); !allowed)
+      return {encode_reply_error(req->id, allowed.error()), false, false};
   }
   try {
     auto result = (*handler)(req->args);

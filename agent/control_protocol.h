@@ -28,6 +28,7 @@ inline constexpr std::string_view unknown_command = "unknown_command";
 inline constexpr std::string_view invalid_arguments = "invalid_arguments";
 inline constexpr std::string_view busy = "busy";
 inline constexpr std::string_view failed = "failed";
+inline constexpr std::string_view permission_denied = "permission_denied";
 }  // namespace error_code
 
 struct Request {
@@ -70,6 +71,18 @@ struct Dispatched {
 // Parses one request line, runs its handler, and encodes the reply. Never
 // throws: a handler that throws becomes a `failed` error reply.
 Dispatched dispatch(const CommandTable& table, std::string_view line);
+
+// Commands that only read: `show ...` and `maintenance status`. Every other
+// command changes the agent (reload, maintenance start/stop, and any added
+// later unless named here), so the control server checks who sent it.
+bool command_is_read_only(std::string_view command);
+
+// Asked about each well-formed request for a known command before its
+// handler runs; an error is sent as the reply instead (the connection stays
+// open) and the handler does not run.
+using Authorizer = std::function<std::expected<void, CommandError>(const Request&)>;
+Dispatched dispatch(const CommandTable& table, std::string_view line,
+                    const Authorizer& authorize);
 
 struct Reply {
   bool ok = false;

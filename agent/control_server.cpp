@@ -6,6 +6,9 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -50,7 +53,23 @@ std::expected<void, std::string> clear_stale(const std::filesystem::path& path,
   return {};
 }
 
+std::string uid_text(const std::optional<platform::PeerCredentials>& peer) {
+  return peer ? std::to_string(peer->uid) : std::string("unknown");
+}
+
+std::string pid_text(const std::optional<platform::PeerCredentials>& peer) {
+  return peer && peer->pid > 0 ? std::to_string(peer->pid) : std::string("unknown");
+}
+
 }  // namespace
+
+bool may_change_agent(const platform::PeerCredentials& peer, uid_t own_uid,
+                      std::optional<gid_t> socket_gid) {
+  if (peer.uid == 0 || peer.uid == own_uid) return true;
+  if (!socket_gid) return false;
+  return peer.gid == *socket_gid ||
+         std::find(peer.groups.begin(), peer.groups.end(), *socket_gid) != peer.groups.end();
+}
 
 std::expected<std::unique_ptr<ControlServer>, std::string> ControlServer::start(
     event_base* base, const std::filesystem::path& path, const CommandTable& commands,
@@ -111,7 +130,10 @@ ControlServer::ControlServer(event_base* base, evconnlistener* listener,
                                          {{"reason", "too_long"}})),
       rejected_busy_(metrics.counter("fbf_control_rejected_total",
                                      "Control connections closed for bad input, by reason",
-                                     {{"reason", "busy"}})) {
+                                     {{"reason", "busy"}})),
+      denied_(metrics.counter("fbf_control_denied_total",
+                              "Control requests refused: the peer may not change the agent",
+                              {})) {
   metrics_.gauge_fn("fbf_control_clients", "Control socket clients connected now", {},
                     [this] { return static_cast<double>(clients_.size()); });
 }
@@ -133,6 +155,12 @@ void ControlServer::on_accept(evconnlistener*, evutil_socket_t fd, sockaddr*, in
   }
   auto& client = self->clients_[bev];
   client.bev = bev;
+  if (auto peer = platform::peer_credentials(fd)) {
+    client.peer = std::move(*peer);
+  } else {
+    // Such a client may still read; anything that changes the agent is refused.
+    spdlog::warn("control: cannot tell who connected ({})", peer.error());
+  }
   bufferevent_setcb(bev, &ControlServer::on_read, &ControlServer::on_write,
                     &ControlServer::on_event, self);
   if (self->clients_.size() > kMaxClients) {
@@ -165,7 +193,9 @@ void ControlServer::handle_input(Client& client) {
       std::free(line);
       continue;  // blank lines are ignored
     }
-    auto result = dispatch(commands_, text);
+    auto result = dispatch(commands_, text, [this, &client](const Request& request) {
+      return authorize(client, request);
+    });
     std::free(line);
     if (result.close_connection) {
       rejected_malformed_.inc();
@@ -191,6 +221,31 @@ void ControlServer::handle_input(Client& client) {
                                                                " bytes",
                                                            {}}));
   }
+}
+
+std::expected<void, CommandError> ControlServer::authorize(const Client& client,
+                                                           const Request& request) {
+  if (command_is_read_only(request.command)) return {};
+  std::optional<gid_t> socket_gid;
+  // The socket file's group as it is now: fbfd hands the socket to [agent]
+  // user after start (privileges.cpp), and an operator may chgrp it.
+  if (struct stat st; ::lstat(path_.c_str(), &st) == 0) socket_gid = st.st_gid;
+  const uid_t own_uid = ::geteuid();
+  if (client.peer && may_change_agent(*client.peer, own_uid, socket_gid)) {
+    spdlog::info("control: '{}' from uid {} pid {}", request.command, client.peer->uid,
+                 pid_text(client.peer));
+    return {};
+  }
+  denied_.inc();
+  spdlog::warn("control: denied '{}' to uid {} pid {} (not root, not uid {}, not in group {})",
+               request.command, uid_text(client.peer), pid_text(client.peer), own_uid,
+               socket_gid ? std::to_string(*socket_gid) : std::string("unknown"));
+  return std::unexpected(CommandError{
+      std::string(error_code::permission_denied),
+      "permission denied: uid " + uid_text(client.peer) + " may not run '" + request.command +
+          "' (it needs uid 0, uid " + std::to_string(own_uid) + " or group " +
+          (socket_gid ? std::to_string(*socket_gid) : std::string("of the socket")) + ")",
+      {}});
 }
 
 void ControlServer::close_after_reply(Client& client, const std::string& reply) {

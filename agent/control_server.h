@@ -3,6 +3,13 @@
 // (control_protocol.h). Many clients at once, each with bounded buffers; a
 // malformed or oversized request gets an error reply and its connection is
 // closed. Nothing a client sends can stop the loop.
+//
+// Who may do what (docs/security.md): anyone who can connect (the socket is
+// 0660) may read (command_is_read_only); a command that changes the agent
+// is run only for a peer that may_change_agent() admits, judged on the
+// credentials the kernel recorded at connect (SO_PEERCRED), and is logged
+// with the peer's uid and pid. Others get `permission_denied`, counted in
+// fbf_control_denied_total.
 
 #include <event2/bufferevent.h>
 #include <event2/listener.h>
@@ -11,12 +18,20 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "agent/control_protocol.h"
 #include "agent/metrics.h"
+#include "platform/peer_credentials.h"
 
 namespace fbf::agent {
+
+// Pure: may `peer` run commands that change the agent? Yes for uid 0, for
+// fbfd's own uid, and for a peer whose primary or supplementary groups
+// include the socket file's group (`socket_gid`, nullopt when unknown).
+bool may_change_agent(const platform::PeerCredentials& peer, uid_t own_uid,
+                      std::optional<gid_t> socket_gid);
 
 class ControlServer {
  public:
@@ -39,6 +54,7 @@ class ControlServer {
   struct Client {
     bufferevent* bev = nullptr;
     bool closing = false;  // reply queued, close once written
+    std::optional<platform::PeerCredentials> peer;  // nullopt: the kernel did not say
   };
   ControlServer(event_base* base, evconnlistener* listener, std::filesystem::path path,
                 const CommandTable& commands, Metrics& metrics);
@@ -48,6 +64,7 @@ class ControlServer {
   static void on_write(bufferevent* bev, void* self);
   static void on_event(bufferevent* bev, short what, void* self);
   void handle_input(Client& client);
+  std::expected<void, CommandError> authorize(const Client& client, const Request& request);
   void close_after_reply(Client& client, const std::string& reply);
   void drop(bufferevent* bev);
 
@@ -62,6 +79,7 @@ class ControlServer {
   Counter& rejected_malformed_;
   Counter& rejected_too_long_;
   Counter& rejected_busy_;
+  Counter& denied_;
 };
 
 }  // namespace fbf::agent

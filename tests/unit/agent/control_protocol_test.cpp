@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 namespace fbf::agent {
 namespace {
@@ -89,6 +91,48 @@ INSTANTIATE_TEST_SUITE_P(
                       MalformedCase{"{\"command\":\"echo\",\"args\":[]}", "'args' must be an object"},
                       MalformedCase{"{\"command\":\"echo\",\"extra\":1}", "unknown member 'extra'"},
                       MalformedCase{"\xff\xfe", "not valid JSON"}));
+
+TEST(ControlProtocol, ReadOnlyCommandsAreShowAndMaintenanceStatus) {
+  for (const char* c : {"show status", "show bfd", "show bgp", "show routes", "show services",
+                        "maintenance status"})
+    EXPECT_TRUE(command_is_read_only(c)) << c;
+  // Everything else changes the agent, including commands added later.
+  for (const char* c : {"reload", "maintenance start", "maintenance stop", "maintenance",
+                        "showstatus", "show", "maintenance statusx", "future command"})
+    EXPECT_FALSE(command_is_read_only(c)) << c;
+}
+
+TEST(ControlProtocol, AuthorizerRefusalSkipsTheHandlerAndKeepsTheConnection) {
+  int ran = 0;
+  CommandTable t;
+  t.add("reload", [&](const json&) -> CommandResult {
+    ++ran;
+    return json::object();
+  });
+  std::vector<std::string> asked;
+  auto deny = [&](const Request& r) -> std::expected<void, CommandError> {
+    asked.push_back(r.command);
+    return std::unexpected(CommandError{"permission_denied", "permission denied: uid 7", {}});
+  };
+  auto d = dispatch(t, R"({"command":"reload","id":"x"})", deny);
+  EXPECT_FALSE(d.ok);
+  EXPECT_FALSE(d.close_connection);
+  EXPECT_EQ(ran, 0);
+  auto r = parse(d.reply);
+  EXPECT_EQ(r["error"]["code"], "permission_denied");
+  EXPECT_EQ(r["error"]["message"], "permission denied: uid 7");
+  EXPECT_EQ(r["id"], "x");
+  // Unknown and malformed requests never reach the authorizer.
+  EXPECT_EQ(parse(dispatch(t, R"({"command":"nope"})", deny).reply)["error"]["code"],
+            "unknown_command");
+  EXPECT_TRUE(dispatch(t, "not json", deny).close_connection);
+  EXPECT_EQ(asked, std::vector<std::string>{"reload"});
+  // An authorizer that admits: the handler runs.
+  auto d2 = dispatch(t, R"({"command":"reload"})",
+                     [](const Request&) -> std::expected<void, CommandError> { return {}; });
+  EXPECT_TRUE(d2.ok);
+  EXPECT_EQ(ran, 1);
+}
 
 TEST(ControlProtocol, RefusesDeepNestingBeforeParsing) {
   std::string deep = R"({"command":"echo","args":{"x":)" + std::string(100, '[') +
