@@ -1,0 +1,197 @@
+// The BFD adapter (bfd/io/service.cpp) with real sockets: after the loop
+// stalls, every datagram already queued is read before any timer fires, so
+// a session whose peer kept sending is not declared Down (the timer wheel
+// and the batched receive path, issue 3 "Scale"). Runs in a network
+// namespace of its own (root only) so port 3784 is ours alone.
+#include "bfd/io/service.h"
+
+#include <event2/event.h>
+#include <gtest/gtest.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <functional>
+#include <thread>
+#include <vector>
+
+#include "bfd/packet.h"
+#include "bfd_test_support.h"
+#include "platform/udp.h"
+
+namespace fbf::bfd::io {
+namespace {
+
+using namespace std::chrono_literals;
+using platform::IpAddress;
+
+IpAddress ip(const char* s) { return *IpAddress::parse(s); }
+
+constexpr std::uint32_t kPeerDiscr = 0xbeef;
+constexpr std::uint32_t kFastUs = 10'000;  // 10 ms x 3: Detection Time 30 ms
+
+// A fresh network namespace with lo up; false when we may not make one.
+bool own_network_namespace() {
+  if (::geteuid() != 0 || ::unshare(CLONE_NEWNET) != 0) return false;
+  const int s = ::socket(AF_INET, SOCK_DGRAM, 0);
+  ifreq ifr{};
+  std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+  bool up = s >= 0 && ::ioctl(s, SIOCGIFFLAGS, &ifr) == 0;
+  ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP);
+  up = up && ::ioctl(s, SIOCSIFFLAGS, &ifr) == 0;
+  if (s >= 0) ::close(s);
+  return up;
+}
+
+// A peer, played by the test: receives fbfd's packets on <address>:3784
+// and answers from there.
+class Peer {
+ public:
+  explicit Peer(const char* address) {
+    auto fd = platform::open_udp({.family = platform::Family::v4,
+                                  .bind_address = ip(address),
+                                  .port = kSingleHopPort,
+                                  .send_ttl = 255,
+                                  .receive_metadata = false,
+                                  .reuse_address = true,
+                                  .receive_buffer = 1 << 20});
+    EXPECT_TRUE(fd) << fd.error().what;
+    if (fd) fd_ = std::move(*fd);
+  }
+  int fd() const { return fd_.get(); }
+
+  // The last packet fbfd sent, if any arrived.
+  std::optional<ControlPacket> receive() {
+    std::array<std::uint8_t, 128> buf{};
+    std::optional<ControlPacket> last;
+    while (auto got = platform::receive_datagram(fd_.get(), buf)) {
+      if (!*got) break;
+      if (auto p = decode((**got).payload)) last = *p;
+    }
+    return last;
+  }
+
+  void send(State state, std::uint32_t your, bool final = false, int copies = 1) {
+    ControlPacket p;
+    p.state = state;
+    p.final = final;
+    p.detect_mult = 3;
+    p.my_discriminator = kPeerDiscr;
+    p.your_discriminator = your;
+    p.desired_min_tx_interval = kFastUs;
+    p.required_min_rx_interval = kFastUs;
+    auto wire = encode(p);
+    ASSERT_TRUE(wire);
+    for (int i = 0; i < copies; ++i) {
+      auto sent = platform::send_datagram(fd_.get(), wire->bytes(),
+                                          {ip("127.0.0.1"), kSingleHopPort, 0});
+      ASSERT_TRUE(sent) << sent.error().what;
+    }
+  }
+
+ private:
+  platform::UniqueFd fd_;
+};
+
+class ServiceIo : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!own_network_namespace()) GTEST_SKIP() << "needs root for a network namespace";
+    base_.reset(event_base_new());
+    service_ = std::make_unique<Service>(base_.get(), random_, [this](const StateEvent& e) {
+      changes_.push_back(e.change);
+    });
+  }
+
+  // Runs the loop until `done` or the time is up.
+  bool run_until(const std::function<bool()>& done, std::chrono::milliseconds limit = 3s) {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < end) {
+      if (done()) return true;
+      event_base_loop(base_.get(), EVLOOP_ONCE | EVLOOP_NONBLOCK);
+      std::this_thread::sleep_for(1ms);
+    }
+    return done();
+  }
+
+  const Session& session(SessionId id) { return *service_->engine().find(id); }
+
+  // Three-way handshake (RFC 5880 §6.2) and the Poll Sequence to 10 ms.
+  SessionId bring_up(Peer& peer, const char* address) {
+    SessionSpec spec;
+    spec.name = address;
+    spec.key.peer = ip(address);
+    spec.key.local = ip("127.0.0.1");
+    spec.timers.desired_min_tx_interval = kFastUs;
+    spec.timers.required_min_rx_interval = kFastUs;
+    spec.timers.detect_mult = 3;
+    auto added = service_->add(spec);
+    EXPECT_TRUE(added) << added.error();
+    if (!added) return 0;
+    const SessionId id = *added;
+    peer.send(State::Down, id);
+    EXPECT_TRUE(run_until([&] { return session(id).variables().SessionState == State::Init; }));
+    peer.send(State::Up, id);
+    EXPECT_TRUE(run_until([&] { return session(id).variables().SessionState == State::Up; }));
+    // Answer the Poll that announces the fast rate; keep the session fed.
+    EXPECT_TRUE(run_until([&] {
+      if (auto p = peer.receive(); p && p->poll) peer.send(State::Up, id, /*final=*/true);
+      else peer.send(State::Up, id);
+      return !session(id).poll_active() && session(id).detection_time_us() == 3 * kFastUs;
+    }));
+    return id;
+  }
+
+  test::SeededRandom random_{42};
+  std::unique_ptr<event_base, decltype(&event_base_free)> base_{nullptr, &event_base_free};
+  std::unique_ptr<Service> service_;
+  std::vector<StateChanged> changes_;
+};
+
+TEST_F(ServiceIo, QueuedPacketsAreReadBeforeAStalledDetectionTimerFires) {
+  Peer chatty("127.0.0.2"), quiet("127.0.0.3");
+  const SessionId a = bring_up(chatty, "127.0.0.2");
+  const SessionId b = bring_up(quiet, "127.0.0.3");
+  ASSERT_NE(a, 0u);
+  ASSERT_NE(b, 0u);
+  // Keep both fed until both run at the fast rate.
+  ASSERT_TRUE(run_until([&] {
+    chatty.send(State::Up, a);
+    quiet.send(State::Up, b);
+    return session(a).variables().SessionState == State::Up &&
+           session(b).variables().SessionState == State::Up && !session(a).poll_active() &&
+           !session(b).poll_active();
+  }));
+  // Let the loop read what the feeding left queued (well inside 30 ms), so
+  // nothing of b waits ahead of what the stall queues.
+  run_until([] { return false; }, 10ms);
+  changes_.clear();
+  // The loop stalls for 5 Detection Times. Both peers keep sending, but
+  // session a's packets queue ahead of b's, more of them than one readable
+  // callback reads (4 batches of 64): when the loop resumes, b's detection
+  // timer is overdue while b's packets still wait behind a's.
+  const auto stall_end = std::chrono::steady_clock::now() + 150ms;
+  while (std::chrono::steady_clock::now() < stall_end) std::this_thread::sleep_for(5ms);
+  for (int i = 0; i < 8; ++i) {
+    chatty.send(State::Up, a, false, 50);
+    std::this_thread::sleep_for(1ms);
+  }
+  quiet.send(State::Up, b, false, 3);
+  const auto b_before = session(b).counters().packets_in;
+  ASSERT_TRUE(run_until([&] { return session(b).counters().packets_in >= b_before + 3; }, 1s));
+  EXPECT_EQ(session(a).variables().SessionState, State::Up);
+  EXPECT_EQ(session(b).variables().SessionState, State::Up)
+      << "b was declared Down while its packets waited in the socket";
+  EXPECT_TRUE(changes_.empty());
+  // A real silence is still detected: stop sending.
+  ASSERT_TRUE(run_until([&] { return session(b).variables().SessionState == State::Down; }, 1s));
+  EXPECT_EQ(session(b).variables().LocalDiag, Diag::ControlDetectionTimeExpired);
+}
+
+}  // namespace
+}  // namespace fbf::bfd::io
