@@ -472,7 +472,9 @@ json BgpNeighbors::show_bgp() const {
     }
     out.push_back(std::move(j));
   }
-  return json{{"neighbors", out}};
+  json doc = json::object();
+  doc["neighbors"] = std::move(out);
+  return doc;
 }
 
 json BgpNeighbors::show_routes() const {
@@ -496,7 +498,9 @@ json BgpNeighbors::show_routes() const {
       out.push_back(std::move(j));
     }
   }
-  return json{{"routes", out}};
+  json doc = json::object();
+  doc["routes"] = std::move(out);  // moved, not copied: one entry per prefix and neighbor
+  return doc;
 }
 
 void BgpNeighbors::register_commands(CommandTable& commands) {

@@ -60,7 +60,7 @@ class CommandTable {
 std::expected<Request, CommandError> parse_request(std::string_view line);
 std::string encode_request(const Request& request);  // one line, '\n'-terminated
 
-std::string encode_reply_ok(const json& id, const json& result);
+std::string encode_reply_ok(const json& id, json result);
 std::string encode_reply_error(const json& id, const CommandError& error);
 
 struct Dispatched {
