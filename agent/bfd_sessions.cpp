@@ -146,6 +146,15 @@ BfdSessions::BfdSessions(event_base* base, Metrics& metrics, InterfaceSnapshot i
   const auto& io = service_->io_counters();
   metrics_.counter_fn("fbf_bfd_send_errors_total", "BFD packets the kernel refused to send", {},
                       [&io] { return io.send_errors; });
+  metrics_.counter_fn("fbf_bfd_wakeups_total",
+                      "Wake-ups of the BFD timer wheel (one serves every session due)", {},
+                      [&io] { return io.wakeups; });
+  metrics_.counter_fn("fbf_bfd_receive_calls_total",
+                      "Batched reads of the BFD listeners (one system call each)", {},
+                      [&io] { return io.receive_calls; });
+  metrics_.gauge_fn("fbf_bfd_receive_polled",
+                    "1 while the BFD listeners are read on the 2 ms tick (heavy receive load)",
+                    {}, [&io] { return io.polled ? 1.0 : 0.0; });
   const auto& echo = service_->echo_counters();
   metrics_.counter_fn("fbf_bfd_echo_reflected_total",
                       "Peer BFD Echo packets fbfd looped back itself (not the kernel)", {},

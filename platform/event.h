@@ -84,7 +84,6 @@ class FdWatch {
 
   // Stops or resumes watching (e.g. while the owner polls the fd itself).
   void set_enabled(bool enabled);
-  bool enabled() const { return enabled_; }
 
  private:
   static void trampoline(evutil_socket_t, short, void* self);

@@ -193,5 +193,36 @@ TEST_F(ServiceIo, QueuedPacketsAreReadBeforeAStalledDetectionTimerFires) {
   EXPECT_EQ(session(b).variables().LocalDiag, Diag::ControlDetectionTimeExpired);
 }
 
+// Above kPollOnRate datagrams/s the listeners stop waking the loop per
+// datagram and are read on the 2 ms tick: no packet left behind, and back to
+// per-datagram wake-ups when the load goes.
+TEST_F(ServiceIo, HeavyReceiveLoadSwitchesToPollingAndBack) {
+  Peer peer("127.0.0.2");
+  const SessionId id = bring_up(peer, "127.0.0.2");
+  ASSERT_NE(id, 0u);
+  changes_.clear();
+  const auto packets_before = session(id).counters().packets_in;
+  // ~5000 datagrams/s for 2.5 s: 25 every 5 ms.
+  auto next = std::chrono::steady_clock::now();
+  const auto end = next + 2500ms;
+  bool polled_seen = false;
+  while (std::chrono::steady_clock::now() < end) {
+    peer.send(State::Up, id, false, 25);
+    next += 5ms;
+    run_until([&] { return std::chrono::steady_clock::now() >= next; }, 10ms);
+    polled_seen = polled_seen || service_->io_counters().polled;
+  }
+  EXPECT_TRUE(polled_seen) << "never switched to polling";
+  const auto received = session(id).counters().packets_in - packets_before;
+  EXPECT_GE(received, 10'000u);
+  EXPECT_TRUE(changes_.empty());
+  // Quiet again (the peer at its 10 ms rate): polling ends within ~2 s.
+  EXPECT_TRUE(run_until([&] {
+    peer.send(State::Up, id);
+    return !service_->io_counters().polled;
+  }, 3s));
+  EXPECT_EQ(session(id).variables().SessionState, State::Up);
+}
+
 }  // namespace
 }  // namespace fbf::bfd::io
