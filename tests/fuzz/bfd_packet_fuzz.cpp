@@ -19,40 +19,11 @@
 #include "bfd/auth.h"
 #include "bfd/packet.h"
 #include "bfd/session.h"
+#include "fuzz_support.h"
 
 namespace {
 
 using namespace fbf::bfd;
-
-class XorShift : public Random {
- public:
-  std::uint32_t next_u32() override {
-    state_ ^= state_ << 13;
-    state_ ^= state_ >> 17;
-    state_ ^= state_ << 5;
-    return state_;
-  }
-
- private:
-  std::uint32_t state_ = 2463534242u;
-};
-
-void check(bool ok) {
-  if (!ok) std::abort();
-}
-
-// Reads script bytes; past the end it yields zeros.
-class Script {
- public:
-  explicit Script(std::span<const std::uint8_t> bytes) : bytes_(bytes) {}
-  bool done() const { return at_ >= bytes_.size(); }
-  std::uint8_t u8() { return at_ < bytes_.size() ? bytes_[at_++] : 0; }
-  std::uint16_t u16() { return static_cast<std::uint16_t>(u8() << 8 | u8()); }
-
- private:
-  std::span<const std::uint8_t> bytes_;
-  std::size_t at_ = 0;
-};
 
 AuthConfig auth_for(AuthType type) {
   static constexpr std::uint8_t kSecret[] = {'s', 'e', 'c', 'r', 'e', 't'};
@@ -60,7 +31,7 @@ AuthConfig auth_for(AuthType type) {
   if (type == AuthType::None) return {};
   auto config = type == AuthType::SimplePassword ? make_auth_config(type, 5, kPassword)
                                                  : make_auth_config(type, 7, kSecret);
-  check(config.has_value());
+  FUZZ_CHECK(config.has_value());
   return *config;
 }
 
@@ -70,22 +41,22 @@ struct Driver {
   std::optional<TimePoint> timers[2];
 
   void run(const Actions& actions) {
-    check(!actions.overflow());
+    FUZZ_CHECK(!actions.overflow());
     for (const auto& action : actions) {
       if (const auto* tx = std::get_if<Transmit>(&action)) {
-        check(!(tx->packet.poll && tx->packet.final));
+        FUZZ_CHECK(!(tx->packet.poll && tx->packet.final));
         auto wire = encode_signed(tx->packet, session.auth());
-        check(wire.has_value());
+        FUZZ_CHECK(wire.has_value());
         auto back = decode(wire->bytes());
-        check(back.has_value());
-        check(back->state == tx->packet.state && back->your_discriminator ==
+        FUZZ_CHECK(back.has_value());
+        FUZZ_CHECK(back->state == tx->packet.state && back->your_discriminator ==
                                                      tx->packet.your_discriminator);
       } else if (const auto* arm = std::get_if<ArmTimer>(&action)) {
         timers[static_cast<int>(arm->kind)] = arm->at;
       } else if (const auto* cancel = std::get_if<CancelTimer>(&action)) {
         timers[static_cast<int>(cancel->kind)].reset();
       } else if (const auto* change = std::get_if<StateChanged>(&action)) {
-        check(change->from != change->to);
+        FUZZ_CHECK(change->from != change->to);
       }
     }
   }
@@ -117,7 +88,7 @@ struct Driver {
 
 void drive_session(const ControlPacket& packet, std::span<const std::uint8_t> raw,
                    std::span<const std::uint8_t> script_bytes) {
-  Script script(script_bytes);
+  fbf::fuzz::Input script(script_bytes);
   const std::uint8_t setup = script.u8();
   SessionConfig config;
   config.local_discriminator = packet.your_discriminator != 0 ? packet.your_discriminator : 1;
@@ -126,7 +97,7 @@ void drive_session(const ControlPacket& packet, std::span<const std::uint8_t> ra
   config.desired_min_tx_interval = 10'000;
   config.required_min_rx_interval = 10'000;
   config.auth = auth_for(packet.auth ? packet.auth->type : AuthType::None);
-  XorShift random;
+  fbf::fuzz::XorShift<Random> random;
   Session session(config, random);
   Driver d{session, TimePoint{} + std::chrono::hours(1), {}};
 
@@ -171,7 +142,7 @@ void drive_session(const ControlPacket& packet, std::span<const std::uint8_t> ra
     // Up (or Init) is only reached from a packet, which set bfd.RemoteDiscr;
     // only leaving them (Detection Time) zeroes it.
     const auto& v = session.variables();
-    check((v.SessionState != State::Up && v.SessionState != State::Init) || v.RemoteDiscr != 0);
+    FUZZ_CHECK((v.SessionState != State::Up && v.SessionState != State::Init) || v.RemoteDiscr != 0);
   }
 }
 
@@ -184,11 +155,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   auto buffer = encode(*decoded);
-  check(buffer.has_value());
-  check(buffer->size == decoded->length());
+  FUZZ_CHECK(buffer.has_value());
+  FUZZ_CHECK(buffer->size == decoded->length());
   auto again = decode(buffer->bytes());
-  check(again.has_value());
-  check(*again == *decoded);
+  FUZZ_CHECK(again.has_value());
+  FUZZ_CHECK(*again == *decoded);
 
   const std::size_t length = input[3];  // decode() checked Length <= size
   drive_session(*decoded, input.first(length), input.subspan(length));

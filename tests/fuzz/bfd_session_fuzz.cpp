@@ -61,51 +61,12 @@
 #include "bfd/echo.h"
 #include "bfd/packet.h"
 #include "bfd/session.h"
+#include "fuzz_support.h"
 
 namespace {
 
 using namespace fbf::bfd;
-
-#define CHECK(cond)                                                                   \
-  do {                                                                                \
-    if (!(cond)) {                                                                    \
-      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                   \
-    }                                                                                 \
-  } while (0)
-
-class XorShift : public Random {
- public:
-  std::uint32_t next_u32() override {
-    state_ ^= state_ << 13;
-    state_ ^= state_ >> 17;
-    state_ ^= state_ << 5;
-    return state_;
-  }
-
- private:
-  std::uint32_t state_ = 2463534242u;
-};
-
-// Input bytes; past the end, zeros.
-class Input {
- public:
-  explicit Input(std::span<const std::uint8_t> bytes) : bytes_(bytes) {}
-  bool done() const { return at_ >= bytes_.size(); }
-  std::uint8_t u8() { return at_ < bytes_.size() ? bytes_[at_++] : 0; }
-  std::uint16_t u16() { return static_cast<std::uint16_t>(u8() << 8 | u8()); }
-  std::uint32_t u32() { return std::uint32_t{u16()} << 16 | u16(); }
-  std::span<const std::uint8_t> take(std::size_t n) {
-    n = std::min(n, bytes_.size() - std::min(at_, bytes_.size()));
-    auto out = bytes_.subspan(at_, n);
-    at_ += n;
-    return out;
-  }
-
- private:
-  std::span<const std::uint8_t> bytes_;
-  std::size_t at_ = 0;
-};
+using fbf::fuzz::Input;
 
 constexpr std::uint32_t kUnit = 100;  // µs per interval unit
 constexpr std::uint64_t kAdvanceScale[4] = {1, 100, 10'000, 1'000'000};
@@ -153,23 +114,23 @@ struct Driver {
 
   // Executes one event's actions as the adapter would, checking each.
   void run(const Actions& actions, EventKind kind) {
-    CHECK(!actions.overflow());
+    FUZZ_CHECK(!actions.overflow());
     State& current = state;
     for (const auto& action : actions) {
       if (const auto* change = std::get_if<StateChanged>(&action)) {
-        CHECK(valid_state(change->from) && valid_state(change->to));
-        CHECK(change->from == current);
-        CHECK(transition_allowed(change->from, change->to, kind == EventKind::packet,
+        FUZZ_CHECK(valid_state(change->from) && valid_state(change->to));
+        FUZZ_CHECK(change->from == current);
+        FUZZ_CHECK(transition_allowed(change->from, change->to, kind == EventKind::packet,
                                  kind == EventKind::admin));
         if (change->to == State::Down && change->from != State::AdminDown) {
-          CHECK(kind == EventKind::packet || kind == EventKind::timer);
+          FUZZ_CHECK(kind == EventKind::packet || kind == EventKind::timer);
         }
         // Diag 1/2 on the way down come from the Detection Time or the
         // echo timers (the diag may stay set while Down: §6.8.1 leaves it).
         if (change->to == State::Down && change->from != State::AdminDown &&
             (change->diag == Diag::ControlDetectionTimeExpired ||
              change->diag == Diag::EchoFunctionFailed)) {
-          CHECK(kind == EventKind::timer);
+          FUZZ_CHECK(kind == EventKind::timer);
         }
         current = change->to;
         if (tracing()) {
@@ -183,53 +144,53 @@ struct Driver {
         check_transmit(tx->packet, current);
       } else if (const auto* echo = std::get_if<TransmitEcho>(&action)) {
         // §6.8.9: only while Up, and only when the peer accepts echoes.
-        CHECK(current == State::Up);
-        CHECK(session.remote_min_echo_rx_interval_us() != 0);
-        CHECK(echo->packet.my_discriminator == config.local_discriminator);
+        FUZZ_CHECK(current == State::Up);
+        FUZZ_CHECK(session.remote_min_echo_rx_interval_us() != 0);
+        FUZZ_CHECK(echo->packet.my_discriminator == config.local_discriminator);
         auto wire = encode_echo(echo->packet);
         auto back = decode_echo(wire);
-        CHECK(back.has_value() && *back == echo->packet);
+        FUZZ_CHECK(back.has_value() && *back == echo->packet);
         echoes[echoes_sent++ % echoes.size()] = echo->packet;
       } else if (const auto* arm = std::get_if<ArmTimer>(&action)) {
-        CHECK(static_cast<std::size_t>(arm->kind) < kTimerKinds);
+        FUZZ_CHECK(static_cast<std::size_t>(arm->kind) < kTimerKinds);
         timers[static_cast<std::size_t>(arm->kind)] = arm->at;
       } else if (const auto* cancel = std::get_if<CancelTimer>(&action)) {
-        CHECK(static_cast<std::size_t>(cancel->kind) < kTimerKinds);
+        FUZZ_CHECK(static_cast<std::size_t>(cancel->kind) < kTimerKinds);
         timers[static_cast<std::size_t>(cancel->kind)].reset();
       }
     }
-    CHECK(current == session.variables().SessionState);
+    FUZZ_CHECK(current == session.variables().SessionState);
     check_steady();
   }
 
   void check_transmit(const ControlPacket& p, State current) {
     const auto& v = session.variables();
-    CHECK(!(p.poll && p.final));                                       // §6.5
-    CHECK(p.state == current);
-    CHECK(p.my_discriminator == v.LocalDiscr && p.my_discriminator != 0);
-    CHECK(p.your_discriminator == v.RemoteDiscr);
-    CHECK(p.detect_mult != 0);
-    CHECK(p.state == State::Up || p.desired_min_tx_interval >= kSlowTxIntervalUs);  // §6.8.3
-    CHECK(!(config.role == Role::Passive && p.your_discriminator == 0));          // §6.8.7
-    CHECK(p.auth.has_value() == (config.auth.type != AuthType::None));
+    FUZZ_CHECK(!(p.poll && p.final));                                       // §6.5
+    FUZZ_CHECK(p.state == current);
+    FUZZ_CHECK(p.my_discriminator == v.LocalDiscr && p.my_discriminator != 0);
+    FUZZ_CHECK(p.your_discriminator == v.RemoteDiscr);
+    FUZZ_CHECK(p.detect_mult != 0);
+    FUZZ_CHECK(p.state == State::Up || p.desired_min_tx_interval >= kSlowTxIntervalUs);  // §6.8.3
+    FUZZ_CHECK(!(config.role == Role::Passive && p.your_discriminator == 0));          // §6.8.7
+    FUZZ_CHECK(p.auth.has_value() == (config.auth.type != AuthType::None));
     auto wire = encode_signed(p, session.auth());
-    CHECK(wire.has_value());
+    FUZZ_CHECK(wire.has_value());
     auto back = decode(wire->bytes());
-    CHECK(back.has_value());
+    FUZZ_CHECK(back.has_value());
     ControlPacket expect = p;
     if (back->auth) expect.auth = back->auth;  // the digest was filled in
-    CHECK(*back == expect);
+    FUZZ_CHECK(*back == expect);
     if (p.auth) {
-      CHECK(p.auth->type == config.auth.type);
-      CHECK(verify(session.auth(), *back, wire->bytes(), false, 0).has_value());
+      FUZZ_CHECK(p.auth->type == config.auth.type);
+      FUZZ_CHECK(verify(session.auth(), *back, wire->bytes(), false, 0).has_value());
       if (has_sequence(p.auth->type)) {
         const std::uint32_t seq = p.auth->sequence;
         if (last_tx_seq) {
           const std::uint32_t step = seq - *last_tx_seq;
           if (is_meticulous(p.auth->type)) {
-            CHECK(step == 1);  // §6.7.4 "MUST be incremented" per packet
+            FUZZ_CHECK(step == 1);  // §6.7.4 "MUST be incremented" per packet
           } else {
-            CHECK(step <= 1);  // §6.7.3 "occasionally incremented"
+            FUZZ_CHECK(step <= 1);  // §6.7.3 "occasionally incremented"
           }
         }
         last_tx_seq = seq;
@@ -240,23 +201,23 @@ struct Driver {
   // Invariants between events.
   void check_steady() {
     const auto& v = session.variables();
-    CHECK(valid_state(v.SessionState));
-    CHECK((v.SessionState != State::Up && v.SessionState != State::Init) || v.RemoteDiscr != 0);
+    FUZZ_CHECK(valid_state(v.SessionState));
+    FUZZ_CHECK((v.SessionState != State::Up && v.SessionState != State::Init) || v.RemoteDiscr != 0);
     const auto& tx = timers[static_cast<std::size_t>(TimerKind::Transmit)];
     // §6.8.7: no periodic transmission when the peer asked for none, nor
     // while it is in Demand mode with no Poll Sequence (§6.6).
-    if (v.RemoteMinRxInterval == 0) CHECK(!tx);
-    if (session.remote_demand_active() && !session.poll_active()) CHECK(!tx);
+    if (v.RemoteMinRxInterval == 0) FUZZ_CHECK(!tx);
+    if (session.remote_demand_active() && !session.poll_active()) FUZZ_CHECK(!tx);
     // Re-arm, never drop: while periodic transmission runs a Transmit timer
     // is armed; a detection deadline has a Detect timer at or before it.
-    if (session.periodic_transmission()) CHECK(tx.has_value());
+    if (session.periodic_transmission()) FUZZ_CHECK(tx.has_value());
     const auto& detect = timers[static_cast<std::size_t>(TimerKind::Detect)];
     if (auto deadline = session.detection_deadline()) {
-      CHECK(detect.has_value() && *detect <= *deadline);
+      FUZZ_CHECK(detect.has_value() && *detect <= *deadline);
     }
     if (session.echo_active()) {
-      CHECK(timers[static_cast<std::size_t>(TimerKind::EchoTransmit)].has_value());
-      CHECK(timers[static_cast<std::size_t>(TimerKind::EchoDetect)].has_value());
+      FUZZ_CHECK(timers[static_cast<std::size_t>(TimerKind::EchoTransmit)].has_value());
+      FUZZ_CHECK(timers[static_cast<std::size_t>(TimerKind::EchoDetect)].has_value());
     }
   }
 
@@ -266,7 +227,7 @@ struct Driver {
     const auto s = session.variables().SessionState;
     if (budget_exhausted || (s != State::Init && s != State::Up)) return;
     auto deadline = session.detection_deadline();
-    CHECK(!deadline || *deadline >= now);
+    FUZZ_CHECK(!deadline || *deadline >= now);
   }
 
   void fire(TimerKind kind) {
@@ -276,9 +237,9 @@ struct Driver {
     run(session.on_timer(now, kind), EventKind::timer);
     if (session.counters().detection_expiries != expiries) {
       // §6.8.4: never before last rx + Detection Time.
-      CHECK(kind == TimerKind::Detect);
+      FUZZ_CHECK(kind == TimerKind::Detect);
       const auto& overshoot = session.counters().last_detection_overshoot;
-      CHECK(!overshoot || overshoot->count() >= 0);
+      FUZZ_CHECK(!overshoot || overshoot->count() >= 0);
     }
   }
 
@@ -337,12 +298,12 @@ struct Driver {
       changes += std::holds_alternative<StateChanged>(a);
     }
     if (session.counters().packets_in != in) {
-      CHECK(finals == (p.poll ? 1u : 0u));  // §6.8.6: a Poll is answered with F at once
-      CHECK(session.variables().RemoteDiscr == p.my_discriminator);
+      FUZZ_CHECK(finals == (p.poll ? 1u : 0u));  // §6.8.6: a Poll is answered with F at once
+      FUZZ_CHECK(session.variables().RemoteDiscr == p.my_discriminator);
     } else {
-      CHECK(total_drops() == drops + 1);
-      CHECK(transmits == 0 && changes == 0);  // a discarded packet has no effect
-      CHECK(session.variables().SessionState == before);
+      FUZZ_CHECK(total_drops() == drops + 1);
+      FUZZ_CHECK(transmits == 0 && changes == 0);  // a discarded packet has no effect
+      FUZZ_CHECK(session.variables().SessionState == before);
     }
   }
 
@@ -414,8 +375,8 @@ struct Driver {
     const auto drops = total_drops();
     Actions out = session.on_echo(now, *e);
     run(out, EventKind::other);
-    CHECK(out.empty());  // an echo only moves the echo deadline
-    CHECK(session.counters().echo_in + total_drops() == in_before + drops + 1);
+    FUZZ_CHECK(out.empty());  // an echo only moves the echo deadline
+    FUZZ_CHECK(session.counters().echo_in + total_drops() == in_before + drops + 1);
   }
 };
 
@@ -447,7 +408,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // demultiplexes by ours.
   constexpr std::uint32_t kPeerDiscr = 0x0b0b0b0b;
 
-  XorShift random;
+  fbf::fuzz::XorShift<Random> random;
   Session session(config, random);
   Driver d{session, session.config(), TimePoint{} + std::chrono::hours(1000)};
   d.run(session.start(d.now), EventKind::other);

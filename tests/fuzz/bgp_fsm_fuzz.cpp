@@ -51,46 +51,13 @@
 #include "bgp/message.h"
 #include "bgp/session.h"
 #include "bgp/update.h"
+#include "fuzz_support.h"
 
 namespace {
 
 using namespace fbf::bgp;
+using fbf::fuzz::Input;
 using fbf::platform::IpAddress;
-
-#define CHECK(cond)                                                                   \
-  do {                                                                                \
-    if (!(cond)) {                                                                    \
-      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                   \
-    }                                                                                 \
-  } while (0)
-
-class Lcg final : public Random {
- public:
-  std::uint32_t next_u32() override { return state_ = state_ * 1664525u + 1013904223u; }
-
- private:
-  std::uint32_t state_ = 12345;
-};
-
-class Input {
- public:
-  explicit Input(std::span<const std::uint8_t> bytes) : bytes_(bytes) {}
-  bool done() const { return at_ >= bytes_.size(); }
-  std::uint8_t u8() { return at_ < bytes_.size() ? bytes_[at_++] : 0; }
-  std::uint16_t u16() { return static_cast<std::uint16_t>(u8() << 8 | u8()); }
-  std::uint32_t u32() { return std::uint32_t{u16()} << 16 | u16(); }
-  std::span<const std::uint8_t> take(std::size_t n) {
-    n = std::min(n, bytes_.size() - std::min(at_, bytes_.size()));
-    auto out = bytes_.subspan(at_, n);
-    at_ += n;
-    return out;
-  }
-
- private:
-  std::span<const std::uint8_t> bytes_;
-  std::size_t at_ = 0;
-};
 
 // Timer expiries per input: beyond it the input ends (small intervals and
 // long advances would otherwise spend the run firing timers).
@@ -111,7 +78,7 @@ std::vector<Bytes> split(const std::vector<std::uint8_t>& bytes) {
   Bytes rest(bytes);
   while (!rest.empty()) {
     auto h = peek_header(rest, kMaxExtendedMessageLength);
-    CHECK(h.has_value() && h->has_value() && (*h)->length <= rest.size());
+    FUZZ_CHECK(h.has_value() && h->has_value() && (*h)->length <= rest.size());
     out.push_back(rest.first((*h)->length));
     rest = rest.subspan((*h)->length);
   }
@@ -154,50 +121,50 @@ struct Adapter {
 
   void check_sent(Direction d, const std::vector<std::uint8_t>& bytes, Op op) {
     Conn& c = conn(d);
-    CHECK(c.open);
+    FUZZ_CHECK(c.open);
     for (Bytes m : split(bytes)) {
-      CHECK(!c.sent_notification);  // nothing after a NOTIFICATION
+      FUZZ_CHECK(!c.sent_notification);  // nothing after a NOTIFICATION
       auto type = static_cast<MessageType>(m[kHeaderLength - 1]);
-      CHECK(c.sent_open || type == MessageType::open);
+      FUZZ_CHECK(c.sent_open || type == MessageType::open);
       switch (type) {
         case MessageType::open: {
-          CHECK(!c.sent_open);
+          FUZZ_CHECK(!c.sent_open);
           c.sent_open = true;
           auto open = decode_open(m);
-          CHECK(open.has_value());
-          CHECK(open->hold_time == 0 || open->hold_time >= 3);
-          CHECK(open->bgp_identifier == config.bgp_identifier);
-          CHECK(open->capabilities.four_octet_as == config.local_as);
-          CHECK(peer_as(*open) == config.local_as);
+          FUZZ_CHECK(open.has_value());
+          FUZZ_CHECK(open->hold_time == 0 || open->hold_time >= 3);
+          FUZZ_CHECK(open->bgp_identifier == config.bgp_identifier);
+          FUZZ_CHECK(open->capabilities.four_octet_as == config.local_as);
+          FUZZ_CHECK(peer_as(*open) == config.local_as);
           break;
         }
         case MessageType::notification: {
-          CHECK(op != Op::notification_in);  // §6.4: never answer one
+          FUZZ_CHECK(op != Op::notification_in);  // §6.4: never answer one
           auto n = decode_notification(m);
-          CHECK(n.has_value());
-          CHECK(n->code >= 1 && n->code <= 7);
-          CHECK(encode_notification(*n, kMaxExtendedMessageLength) ==
+          FUZZ_CHECK(n.has_value());
+          FUZZ_CHECK(n->code >= 1 && n->code <= 7);
+          FUZZ_CHECK(encode_notification(*n, kMaxExtendedMessageLength) ==
                 std::vector<std::uint8_t>(m.begin(), m.end()));
           if (auto comm = shutdown_communication(*n)) {  // RFC 9003 §2
-            CHECK(comm->valid_utf8 && !comm->truncated && !comm->trailing);
-            CHECK(comm->text.size() <= kMaxShutdownCommunication);
+            FUZZ_CHECK(comm->valid_utf8 && !comm->truncated && !comm->trailing);
+            FUZZ_CHECK(comm->text.size() <= kMaxShutdownCommunication);
           }
           c.sent_notification = true;
           break;
         }
         case MessageType::keepalive:
-          CHECK(decode_keepalive(m).has_value());
+          FUZZ_CHECK(decode_keepalive(m).has_value());
           c.last_said = now;
           break;
         case MessageType::update: {
-          CHECK(op == Op::send_updates);
+          FUZZ_CHECK(op == Op::send_updates);
           const Fsm* f = session.connection(d);
-          CHECK(f && f->state() == State::Established);
+          FUZZ_CHECK(f && f->state() == State::Established);
           c.last_said = now;
           break;
         }
         case MessageType::route_refresh:
-          CHECK(false);  // we never ask
+          FUZZ_CHECK(false);  // we never ask
       }
     }
   }
@@ -206,14 +173,14 @@ struct Adapter {
     for (std::size_t i = 0; i < actions.size(); ++i) {
       const Action& action = actions[i];
       if (std::holds_alternative<Connect>(action)) {
-        CHECK(!connecting && !conn(Direction::outbound).open);
+        FUZZ_CHECK(!connecting && !conn(Direction::outbound).open);
         connecting = true;
       } else if (const auto* x = std::get_if<Disconnect>(&action)) {
         Conn& c = conn(x->connection);
         if (c.open) {
           c = Conn{};
         } else {
-          CHECK(x->connection == Direction::outbound && connecting);
+          FUZZ_CHECK(x->connection == Direction::outbound && connecting);
           connecting = false;
         }
       } else if (const auto* s = std::get_if<Send>(&action)) {
@@ -226,39 +193,39 @@ struct Adapter {
               closes = closes || y->connection == s->connection;
             }
           }
-          CHECK(closes);
+          FUZZ_CHECK(closes);
         }
       } else if (const auto* a = std::get_if<ArmTimer>(&action)) {
         const auto k = static_cast<std::size_t>(a->kind);
-        CHECK(k < kTimerKinds);
+        FUZZ_CHECK(k < kTimerKinds);
         if (a->kind != TimerKind::ConnectRetry && a->kind != TimerKind::IdleHold) {
           const bool outbound =
               a->kind == TimerKind::HoldOutbound || a->kind == TimerKind::KeepaliveOutbound;
-          CHECK(conn(outbound ? Direction::outbound : Direction::inbound).open);
+          FUZZ_CHECK(conn(outbound ? Direction::outbound : Direction::inbound).open);
         }
         timers[k] = a->at;
       } else if (const auto* c = std::get_if<CancelTimer>(&action)) {
-        CHECK(static_cast<std::size_t>(c->kind) < kTimerKinds);
+        FUZZ_CHECK(static_cast<std::size_t>(c->kind) < kTimerKinds);
         timers[static_cast<std::size_t>(c->kind)].reset();
       } else if (const auto* sc = std::get_if<StateChanged>(&action)) {
-        CHECK(valid_state(sc->from) && valid_state(sc->to));
-        CHECK(sc->from == reported && sc->from != sc->to);
+        FUZZ_CHECK(valid_state(sc->from) && valid_state(sc->to));
+        FUZZ_CHECK(sc->from == reported && sc->from != sc->to);
         reported = sc->to;
         if (tracing()) {
           std::fprintf(stderr, "%s -> %s: %s\n", to_string(sc->from).data(),
                        to_string(sc->to).data(), sc->reason.text.c_str());
         }
       } else if (const auto* up = std::get_if<SessionEstablished>(&action)) {
-        CHECK(!established);
+        FUZZ_CHECK(!established);
         established = true;
         const SessionInfo& info = up->info;
-        CHECK(info.hold_time == 0 || info.hold_time >= 3);  // §4.2
-        CHECK(info.hold_time <= config.proposed_hold_time());
-        CHECK(info.keepalive_time == Duration{std::int64_t{info.hold_time} * 1000 / 3});  // §10
-        CHECK(info.peer_as == config.remote_as);
-        CHECK(info.ibgp == config.ibgp());
+        FUZZ_CHECK(info.hold_time == 0 || info.hold_time >= 3);  // §4.2
+        FUZZ_CHECK(info.hold_time <= config.proposed_hold_time());
+        FUZZ_CHECK(info.keepalive_time == Duration{std::int64_t{info.hold_time} * 1000 / 3});  // §10
+        FUZZ_CHECK(info.peer_as == config.remote_as);
+        FUZZ_CHECK(info.ibgp == config.ibgp());
       } else if (std::holds_alternative<SessionDown>(action)) {
-        CHECK(established);
+        FUZZ_CHECK(established);
         established = false;
       }
     }
@@ -266,19 +233,19 @@ struct Adapter {
   }
 
   void check_steady() {
-    CHECK(valid_state(session.state()));
-    CHECK(session.state() == reported);
-    CHECK(session.established().has_value() == established);
+    FUZZ_CHECK(valid_state(session.state()));
+    FUZZ_CHECK(session.state() == reported);
+    FUZZ_CHECK(session.established().has_value() == established);
     bool any_established = false;
     for (Direction d : {Direction::outbound, Direction::inbound}) {
       const Fsm* f = session.connection(d);
-      CHECK((f != nullptr) == conn(d).open);
+      FUZZ_CHECK((f != nullptr) == conn(d).open);
       if (f) {
-        CHECK(valid_state(f->state()) && f->state() >= State::OpenSent);
+        FUZZ_CHECK(valid_state(f->state()) && f->state() >= State::OpenSent);
         any_established = any_established || f->state() == State::Established;
       }
     }
-    CHECK(any_established == established);
+    FUZZ_CHECK(any_established == established);
   }
 
   // Liveness, once every timer due by now has fired.
@@ -289,10 +256,10 @@ struct Adapter {
       if (!f) continue;
       const Conn& c = conn(d);
       if (f->state() == State::OpenSent) {
-        CHECK(now - c.last_heard <= config.open_hold_time);
+        FUZZ_CHECK(now - c.last_heard <= config.open_hold_time);
       } else if (f->hold_time() != 0) {
-        CHECK(now - c.last_heard <= std::chrono::seconds{f->hold_time()});  // §6.5
-        CHECK(now - c.last_said <= f->keepalive_time());                     // §4.4
+        FUZZ_CHECK(now - c.last_heard <= std::chrono::seconds{f->hold_time()});  // §6.5
+        FUZZ_CHECK(now - c.last_said <= f->keepalive_time());                     // §4.4
       }
     }
   }
@@ -338,9 +305,9 @@ struct Adapter {
     const bool accepted = session.accepts(d);
     Actions out = session.on_connected(now, d, info);
     if (accepted) {
-      CHECK(!conn(d).open);
+      FUZZ_CHECK(!conn(d).open);
       if (d == Direction::outbound) {
-        CHECK(connecting);
+        FUZZ_CHECK(connecting);
         connecting = false;
       }
       conn(d) = Conn{.open = true, .last_heard = now, .last_said = now};
@@ -348,7 +315,7 @@ struct Adapter {
     run(out);
     bool refused = false;
     for (const Action& a : out) refused = refused || std::holds_alternative<Refuse>(a);
-    CHECK(refused != accepted);
+    FUZZ_CHECK(refused != accepted);
   }
 
   void closed(Direction d) {
@@ -359,7 +326,7 @@ struct Adapter {
     // The session forgets the connection with a Disconnect (the adapter
     // closes a socket that is already dead).
     run(out);
-    if (was_open) CHECK(!conn(d).open);
+    if (was_open) FUZZ_CHECK(!conn(d).open);
   }
 
   void connect_failed() {
@@ -375,7 +342,7 @@ struct Adapter {
     if (op == Op::notification_in && !c.aligned) op = Op::other;
     c.last_heard = now;
     run(session.on_bytes(now, d, bytes), op);
-    if (op == Op::notification_in) CHECK(!conn(d).open);  // §8.2.2 NotifMsg: closed
+    if (op == Op::notification_in) FUZZ_CHECK(!conn(d).open);  // §8.2.2 NotifMsg: closed
   }
 };
 
@@ -430,7 +397,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   config.connect_retry = BackoffConfig{Duration{1000}, Duration{8000}};
   config.damping = DampingConfig{2, Duration{60'000}, Duration{5000}, Duration{20'000}};
 
-  Lcg random;
+  fbf::fuzz::XorShift<Random> random;
   Session session(config, random);
   Adapter a{session, session.config(), TimePoint{} + std::chrono::hours(1000)};
 

@@ -12,18 +12,11 @@
 
 #include "bgp/message.h"
 #include "bgp/update.h"
+#include "fuzz_support.h"
 
 namespace {
 
 using namespace fbf::bgp;
-
-#define FUZZ_CHECK(cond)                                              \
-  do {                                                                \
-    if (!(cond)) {                                                    \
-      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                   \
-    }                                                                 \
-  } while (0)
 
 bool unicast(AfiSafi f) { return f == kIpv4Unicast || f == kIpv6Unicast; }
 
