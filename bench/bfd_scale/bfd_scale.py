@@ -270,7 +270,10 @@ def run_point(kind, n, *, peer="bird", duration=20.0, interval=50, mult=3, settl
         pcap = Path(lab.path(f"{kind}-{n}.pcap"))
         cap = Capture(m, "to-p", pcap)
         time.sleep(0.5)
-        m_state0, p_state0 = measured.state(), peer_side.state()
+        q0 = time.monotonic()
+        m_state0 = measured.state()
+        query_s = [time.monotonic() - q0]
+        p_state0 = peer_side.state()
         udp_m0, udp_p0 = udp_errors(m), udp_errors(p)
         load0 = os.getloadavg()
         pid, peer_pid = measured.pid(), peer_side.pid()
@@ -283,7 +286,10 @@ def run_point(kind, n, *, peer="bird", duration=20.0, interval=50, mult=3, settl
         wake1 = wakeups(pid)
         load1 = os.getloadavg()
         udp_m1, udp_p1 = udp_errors(m), udp_errors(p)
-        m_state1, p_state1 = measured.state(), peer_side.state()
+        q0 = time.monotonic()
+        m_state1 = measured.state()
+        query_s.append(time.monotonic() - q0)
+        p_state1 = peer_side.state()
         time.sleep(0.3)
         tcpdump_log = cap.stop()
 
@@ -318,6 +324,10 @@ def run_point(kind, n, *, peer="bird", duration=20.0, interval=50, mult=3, settl
             "sessions_seen_on_wire": wire["sessions_seen"],
             "jitter": wire["jitter"],
             "udp_measured": {k: udp_m1.get(k, 0) - udp_m0.get(k, 0) for k in udp_m1},
+            # Seconds for the measured daemon's full session listing (fbfctl
+            # --json show bfd, birdc show bfd sessions, vtysh), client start
+            # included: an upper bound on how long the daemon's loop was busy.
+            "state_query_s": [round(v, 3) for v in query_s],
             "udp_peer": {k: udp_p1.get(k, 0) - udp_p0.get(k, 0) for k in udp_p1},
             "tcpdump": " ".join(l for l in tcpdump_log.splitlines() if "packets" in l),
         }
