@@ -12,30 +12,13 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lab"))
 
-import fbflab  # noqa: E402
-from fbflab import peers  # noqa: E402
 from fbflab.util import tail  # noqa: E402
 
 # The harness' CI/leftover rules; importing them here registers them for
 # this directory too (running both directories runs them twice: harmless,
 # the second call finds nothing left).
-from lab.conftest import (pytest_runtest_makereport, pytest_sessionfinish,  # noqa: E402,F401
-                          require_root, skip_or_fail)
-
-
-def need(*what):
-    """need("bird", "fbfd"): skip (fail under CI=true) unless installed/built.
-    A plain function, usable from module-scoped fixtures."""
-    require_root()
-    missing = []
-    for w in what:
-        if w == "fbfd":
-            missing += fbflab.missing_binaries()
-        else:
-            missing += peers.missing({"bird": fbflab.Bird}[w])
-    if missing:
-        skip_or_fail(f"not installed/built: {', '.join(missing)} "
-                     "(run scripts/install-deps, build with cmake)")
+from lab.conftest import pytest_runtest_makereport, pytest_sessionfinish  # noqa: E402,F401
+from lab.conftest import need_installed as need  # noqa: E402,F401  (module-scoped fixtures call it)
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,6 @@
   Optionally an authenticated standalone BFD session with 198.51.100.3.
 """
 import ipaddress
-import re
 
 from fbflab import Bfd, BfdPeer, Bird, Lab, Neighbor, wait_until
 from fbflab.fbfd import Fbfd
@@ -29,19 +28,6 @@ POOL_START = 10                   # 198.51.100.10 ... : one BGP neighbor each
 # (no BGP rides on it): the target of tests that may take a session down.
 VICTIM_FBFD, VICTIM_BIRD = "192.0.2.4", "192.0.2.5"
 BIRD_BFD = Bfd(min_tx=100, min_rx=100, multiplier=5)
-
-
-def parse_metrics(text):
-    """Prometheus text -> {(name, ((label, value), ...)): value}."""
-    out = {}
-    for line in text.splitlines():
-        if not line or line.startswith("#"):
-            continue
-        m = re.match(r'^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)$', line)
-        if m:
-            labels = tuple(sorted(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', m.group(2) or "")))
-            out[(m.group(1), labels)] = float(m.group(3))
-    return out
 
 
 class InteropLab:
@@ -121,7 +107,7 @@ class InteropLab:
         return {}
 
     def metrics(self):
-        return parse_metrics(self.agent.metrics())
+        return self.agent.metric_samples()
 
     def next_attacker(self):
         """A configured, never used neighbor address of the attacker."""

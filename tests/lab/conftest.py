@@ -44,21 +44,25 @@ def require_root():
         skip_or_fail("iproute2 (`ip`) is not installed: run scripts/install-deps")
 
 
+def need_installed(*what):
+    """need_installed("bird", "frr", "fbfd"): skip (fail under CI=true) unless
+    those are installed/built. A plain function, for module-scoped fixtures."""
+    require_root()
+    missing = []
+    for w in what:
+        if w == "fbfd":
+            missing += fbflab.missing_binaries()
+        else:
+            missing += peers.missing(PEER_CLASSES[w])
+    if missing:
+        skip_or_fail(f"not installed/built: {', '.join(missing)} "
+                     "(run scripts/install-deps, build with cmake)")
+
+
 @pytest.fixture
 def need():
     """need("bird", "frr", "fbfd"): skip/fail unless those are installed/built."""
-    def check(*what):
-        require_root()
-        missing = []
-        for w in what:
-            if w == "fbfd":
-                missing += fbflab.missing_binaries()
-            else:
-                missing += peers.missing(PEER_CLASSES[w])
-        if missing:
-            skip_or_fail(f"not installed/built: {', '.join(missing)} "
-                         "(run scripts/install-deps, build with cmake)")
-    return check
+    return need_installed
 
 
 @pytest.fixture

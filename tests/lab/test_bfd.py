@@ -16,7 +16,6 @@ Measured figures are printed (run with `-s` to see them):
 `/usr/bin/python3 -m pytest tests/lab/test_bfd.py -s`.
 """
 import ipaddress
-import re
 import signal
 import socket
 import struct
@@ -67,24 +66,10 @@ def wait_fbfd(agent, peer, state="Up", timeout=15, check=None, what=None):
     return wait_until(probe, timeout, what or f"fbfd: BFD with {peer} {state}", interval=0.05)
 
 
-def parse_metrics(text):
-    """Prometheus text -> {(name, ((label, value), ...)): value}."""
-    out = {}
-    for line in text.splitlines():
-        if not line or line.startswith("#"):
-            continue
-        m = re.match(r'^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)$', line)
-        if not m:
-            continue
-        labels = tuple(sorted(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', m.group(2) or "")))
-        out[(m.group(1), labels)] = float(m.group(3))
-    return out
-
-
 def metric(agent, name, **labels):
     """Value of one sample of fbfd's metrics (None if absent)."""
     want = tuple(sorted(labels.items()))
-    return parse_metrics(agent.metrics()).get((name, want))
+    return agent.metric_samples().get((name, want))
 
 
 def drops(agent, s, reason):
@@ -339,7 +324,7 @@ def test_bird_authentication(lab, need, auth_type):
           "the session with a wrong key stays Down")
     s = session(agent, pip)
     assert s["auth_failures"] >= 2 and s["packets_in"] == 0, s
-    m = parse_metrics(agent.metrics())
+    m = agent.metric_samples()
     after = session(agent, pip)["auth_failures"]    # packets keep coming: bracket the read
     by_reason = {r: m.get(("fbf_bfd_rx_dropped_total", tuple(sorted(
         {"session": s["name"], "peer": pip, "reason": r}.items())))) for r in

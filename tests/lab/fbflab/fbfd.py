@@ -15,11 +15,27 @@ fbf.toml(5).
 """
 import json as jsonlib
 import os
+import re
 import signal
 from pathlib import Path
 
 from . import sanitizer
 from .util import LabError, run, wait_until
+
+
+def parse_metric_samples(text):
+    """Prometheus text -> {(name, ((label, value), ...) sorted): value}. The
+    strict grammar check of the format is tests/system/promtext.py; the lab
+    only looks values up."""
+    out = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = re.match(r'^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)$', line)
+        if m:
+            labels = tuple(sorted(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', m.group(2) or "")))
+            out[(m.group(1), labels)] = float(m.group(3))
+    return out
 
 REPO = Path(__file__).resolve().parents[3]
 BUILD = Path(os.environ.get("FBF_BUILD_DIR") or REPO / "build")
@@ -271,3 +287,7 @@ class Fbfd:
         if cp.returncode != 0:
             raise LabError(f"GET /metrics failed (curl exit {cp.returncode})")
         return cp.stdout
+
+    def metric_samples(self):
+        """{(name, ((label, value), ...) sorted): value} of every sample."""
+        return parse_metric_samples(self.metrics())
