@@ -46,6 +46,19 @@ TimePoint align_up(TimePoint t, std::uint64_t quantum_us, Microseconds phase) {
   return rem == 0 ? t : at_ticks(v + (quantum_us - rem));
 }
 
+TimePoint align_down(TimePoint t, std::uint64_t quantum_us, Microseconds phase) {
+  const std::uint64_t p = static_cast<std::uint64_t>(phase.count()) % quantum_us;
+  const std::uint64_t v = ticks(t);
+  if (v < p) return at_ticks(0);
+  return at_ticks(v - (v - p) % quantum_us);
+}
+
+TimePoint detect_wakeup(TimePoint deadline, TimePoint now, std::uint64_t quantum_us,
+                        Microseconds phase) {
+  const TimePoint on_grid = align_down(deadline, quantum_us, phase);
+  return on_grid > now ? on_grid : deadline;
+}
+
 TimePoint next_transmit_time(TimePoint last_tx, std::uint64_t interval_us,
                              std::uint8_t detect_mult, std::uint32_t random, Microseconds phase) {
   constexpr std::uint64_t kPpm = 1'000'000;
