@@ -235,7 +235,7 @@ class Capture:
 def run_point(kind, n, *, peer="bird", duration=20.0, interval=50, mult=3, settle=3.0,
               keep=False, log=print):
     """Measure daemon `kind` with n sessions against `peer`; returns a dict."""
-    from fbflab import Lab, wait_until
+    from fbflab import Lab, procfs, wait_until
     with Lab(name=f"bfdscale-{kind}-{n}", keep_dir=keep or None) as lab:
         m, p = lab.add_node("m"), lab.add_node("p")
         lab.add_link(m, p, a_ifname="to-p", b_ifname="to-m")
@@ -283,6 +283,7 @@ def run_point(kind, n, *, peer="bird", duration=20.0, interval=50, mult=3, settl
         time.sleep(duration)
         cpu1, peer_cpu1 = cpu_times(pid), cpu_times(peer_pid)
         t1_ns, t1 = time.time_ns(), time.monotonic()
+        mem = procfs.proc_status(pid)
         wake1 = wakeups(pid)
         load1 = os.getloadavg()
         udp_m1, udp_p1 = udp_errors(m), udp_errors(p)
@@ -310,6 +311,7 @@ def run_point(kind, n, *, peer="bird", duration=20.0, interval=50, mult=3, settl
             "schedstat_cpu_s": round(cpu1[1] - cpu0[1], 4),
             "user_s": round(cpu1[2] - cpu0[2], 3), "system_s": round(cpu1[3] - cpu0[3], 3),
             "wakeups_per_s": round((wake1 - wake0) / (t1 - t0), 1),
+            "rss_kib": mem.get("VmRSS"), "peak_rss_kib": mem.get("VmHWM"),
             "window_epoch_s": [round(t0_ns / 1e9, 1), round(t1_ns / 1e9, 1)],
             "peer_cpu_pct_of_core": 100.0 * (peer_cpu1[0] - peer_cpu0[0]) / elapsed,
             "loadavg_1m": [round(load0[0], 2), round(load1[0], 2)],

@@ -16,6 +16,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "lab"))
 
 from fbflab.fbfd import BUILD  # noqa: E402
+from fbflab.procfs import cpu_seconds, proc_status  # noqa: E402,F401  (re-exported)
 from fbflab.util import LabError, wait_until  # noqa: E402
 
 BLASTER = BUILD / "bench" / "bgp_blaster" / "bgp_blaster"
@@ -36,24 +37,6 @@ def blaster_missing():
 
 
 # --- /proc -------------------------------------------------------------------------
-def proc_status(pid):
-    """{"VmRSS": KiB, "VmHWM": KiB} of a live process."""
-    out = {}
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            key, _, rest = line.partition(":")
-            if key in ("VmRSS", "VmHWM"):
-                out[key] = int(rest.split()[0])
-    return out
-
-
-def cpu_seconds(pid):
-    """User + system CPU time the process has used so far."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def mib(kib):
     return kib / 1024.0
 

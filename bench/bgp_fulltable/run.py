@@ -39,7 +39,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import fulltable as ft  # noqa: E402
-from fbflab import Bird, Fbfd, Frr, GoBgp, Lab, Neighbor, missing_binaries  # noqa: E402
+from fbflab import Bird, ExaBgp, Fbfd, Frr, GoBgp, Lab, Neighbor, missing_binaries  # noqa: E402
 from fbflab import peers as lab_peers  # noqa: E402
 from fbflab.util import LabError, run  # noqa: E402
 
@@ -247,8 +247,57 @@ class GoBgpReceiver(Receiver):
         return run(["gobgpd", "--version"], check=False).stdout.strip()
 
 
+class ExaBgpReceiver(Receiver):
+    """ExaBGP 4.2 with the lab's API helper (`receive { parsed; update; }`,
+    JSON encoder): how an ExaBGP user learns routes. ExaBGP parses every
+    UPDATE into JSON for its API process; the helper appends it to a file,
+    which poll() reads incrementally (only the new bytes) and counts the
+    announced NLRI in. The counted RSS is ExaBGP's own process."""
+    label = "ExaBGP"
+    interval = 0.05
+
+    def start(self):
+        self.d = ExaBgp(self.node, asn=ft.RECEIVER_AS, router_id=self.router_id,
+                        neighbors=[self.neighbor()]).start()
+        self._offset, self._partial, self._count, self._state = 0, b"", 0, "Idle"
+
+    def poll(self):
+        with open(self.d.events, "rb") as f:
+            f.seek(self._offset)
+            chunk = f.read()
+        self._offset += len(chunk)
+        lines = (self._partial + chunk).split(b"\n")
+        self._partial = lines.pop()
+        for line in lines:
+            if b'"type": "state"' in line or b'"type":"state"' in line:
+                msg = json.loads(line)
+                self._state = {"up": "Established"}.get(msg["neighbor"].get("state"),
+                                                        msg["neighbor"].get("state"))
+            elif b'"announce"' in line:
+                upd = json.loads(line)["neighbor"]["message"]["update"]
+                for by_hop in upd["announce"].values():
+                    # IPv6: the same NLRI may be listed under the global and the
+                    # link-local next hop; count the first list only.
+                    self._count += len(next(iter(by_hop.values()), []))
+        return self._state, self._count
+
+    def pids(self):
+        return {"exabgp": self.d.procs[0].pid}
+
+    def stop(self):
+        self.d.stop()
+
+    @classmethod
+    def missing(cls):
+        return lab_peers.missing(ExaBgp)
+
+    def version(self):
+        out = run(["exabgp", "--version"], check=False)
+        return (out.stdout or out.stderr).strip().splitlines()[0] if (out.stdout or out.stderr) else ""
+
+
 RECEIVERS = {"fbfd": FbfdReceiver, "bird": BirdReceiver, "frr": FrrReceiver,
-             "gobgp": GoBgpReceiver}
+             "gobgp": GoBgpReceiver, "exabgp": ExaBgpReceiver}
 
 
 # --- one measurement ---------------------------------------------------------------------

@@ -1,0 +1,145 @@
+"""Rows (common.Row) -> the markdown report: one table per section, each
+cell "median (min–max)" over the repetitions, fbfd ÷ other ratios computed
+within each repetition, the target verdict, and whether fbfd is ahead.
+Pure functions: tests/system/test_bench_compare.py drives them."""
+from common import DAEMON_NAMES, clean, paired_ratios, summary
+
+SECTION_TITLES = {
+    "bfd": "BFD cost",
+    "detection": "Detection",
+    "table": "Full table",
+    "failover": "Failover end-to-end",
+    "footprint": "Footprint",
+}
+
+
+def fmt_number(v):
+    if v is None:
+        return "—"
+    a = abs(v)
+    if a == 0:
+        return "0"
+    if a >= 100:
+        return f"{v:.0f}"
+    if a >= 10:
+        return f"{v:.1f}"
+    if a >= 0.1:
+        return f"{v:.2f}"
+    return f"{v:.3g}"
+
+
+def fmt_summary(values):
+    s = summary(values)
+    if s is None:
+        return "—"
+    lo, mid, hi = s
+    if lo == hi:
+        return fmt_number(mid)
+    return f"{fmt_number(mid)} ({fmt_number(lo)}–{fmt_number(hi)})"
+
+
+def others(row):
+    return [d for d in DAEMON_NAMES if d in row.values and d != "fbfd"] + \
+           [d for d in row.values if d not in DAEMON_NAMES and d != "fbfd"]
+
+
+def standing(row):
+    """How fbfd's median compares with every other daemon's median on this
+    row: ("ahead" | "level" | "behind" | None, [daemons fbfd is behind],
+    [daemons it is level with]). None when fbfd has no value."""
+    mine = summary(row.values.get("fbfd", []))
+    if mine is None:
+        return None, [], []
+    behind, level = [], []
+    for d in others(row):
+        theirs = summary(row.values[d])
+        if theirs is None:
+            continue
+        if mine[1] == theirs[1]:
+            level.append(d)
+        elif (mine[1] > theirs[1]) == (row.better == "lower"):
+            behind.append(d)
+    return ("behind" if behind else "level" if level else "ahead"), behind, level
+
+
+def _names(daemons):
+    return ", ".join(DAEMON_NAMES.get(d, d) for d in daemons)
+
+
+def verdict_cell(row):
+    parts = []
+    if row.target is not None:
+        mark = {True: "met", False: "**missed**", None: "not decided"}[row.target.ok]
+        parts.append(f"{row.target.text}: {mark}")
+    status, behind, level = standing(row)
+    if status == "ahead":
+        parts.append("ahead")
+    elif status == "level":
+        parts.append(f"level with {_names(level)}")
+    elif status == "behind":
+        parts.append(f"**behind** {_names(behind)}")
+    return "; ".join(parts) or "—"
+
+
+def section_table(rows):
+    """One markdown table for rows of one section."""
+    if not rows:
+        return ""
+    daemons = []
+    for r in rows:
+        for d in ["fbfd"] + others(r):
+            if d not in daemons:
+                daemons.append(d)
+    rivals = [d for d in daemons if d != "fbfd"]
+    head = (["metric", "unit"] + [DAEMON_NAMES.get(d, d) for d in daemons]
+            + [f"fbfd ÷ {DAEMON_NAMES.get(d, d)}" for d in rivals] + ["target / verdict"])
+    lines = ["| " + " | ".join(head) + " |",
+             "|---|---|" + "---:|" * (len(daemons) + len(rivals)) + "---|"]
+    notes = []
+    for r in rows:
+        cells = [r.metric, r.unit]
+        cells += [fmt_summary(r.values[d]) if d in r.values else "" for d in daemons]
+        for d in rivals:
+            if d not in r.values or d == "fbfd":
+                cells.append("")
+            elif not r.ratio:
+                cells.append("—")
+            else:
+                cells.append(fmt_summary(paired_ratios(r.values.get("fbfd", []), r.values[d])))
+        cells.append(verdict_cell(r))
+        lines.append("| " + " | ".join(cells) + " |")
+        if r.note:
+            notes.append(f"- {r.metric}: {r.note}")
+    missing = [f"- {r.metric}: no value for {_names(d for d in r.values if not clean(r.values[d]))}"
+               for r in rows if any(not clean(v) for v in r.values.values())]
+    return "\n".join(lines + ([""] + sorted(set(notes)) if notes else [])
+                     + ([""] + missing if missing else []))
+
+
+def verdict_summary(rows):
+    """Bullet lines: every target missed and every row where fbfd is not ahead."""
+    out = []
+    for r in rows:
+        if r.target is not None and r.target.ok is False:
+            out.append(f"- target missed — {SECTION_TITLES.get(r.section, r.section)}: "
+                       f"{r.metric}: {r.target.text}")
+        status, behind, _ = standing(r)
+        if status == "behind":
+            out.append(f"- behind — {SECTION_TITLES.get(r.section, r.section)}: "
+                       f"{r.metric}: {_names(behind)}")
+    return out
+
+
+def markdown(rows, header=""):
+    """The whole report: header, verdict summary, one table per section."""
+    out = [header] if header else []
+    misses = verdict_summary(rows)
+    met = sum(1 for r in rows if r.target is not None and r.target.ok)
+    targets = sum(1 for r in rows if r.target is not None)
+    out += ["## Verdicts", "", f"{met} of {targets} targets met."]
+    out += [""] + (misses or ["- every target met, and fbfd is behind no other daemon on any row."])
+    for section, title in SECTION_TITLES.items():
+        sec = [r for r in rows if r.section == section]
+        if sec:
+            out += ["", f"## {title}", "", section_table(sec)]
+    return "\n".join(out) + "\n"

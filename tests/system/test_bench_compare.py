@@ -1,0 +1,77 @@
+"""bench/compare's statistics and report (pure functions, no lab): ratios are
+paired within a repetition, percentiles are measured values, the verdicts
+name every missed target and every daemon fbfd is behind."""
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench" / "compare"))
+
+import common  # noqa: E402
+import report  # noqa: E402
+from common import Row, Target  # noqa: E402
+
+
+def test_percentile_is_nearest_rank_of_measured_values():
+    values = list(range(1, 101))          # 1..100
+    assert common.percentile(values, 50) == 50
+    assert common.percentile(values, 99) == 99
+    assert common.percentile(values, 100) == 100
+    assert common.percentile([7.5, 1.0, 3.0], 50) == 3.0
+    with pytest.raises(ValueError):
+        common.percentile([], 50)
+
+
+def test_ratios_pair_repetitions_and_skip_failed_ones():
+    mine, theirs = [1.0, 2.0, None, 4.0], [2.0, 8.0, 5.0, 0.0]
+    # rep 3 failed for fbfd, rep 4 divides by zero: only reps 1 and 2 count
+    assert common.paired_ratios(mine, theirs) == [0.5, 0.25]
+    assert common.summary([3.0, None, 1.0, 2.0]) == (1.0, 2.0, 3.0)
+    assert common.summary([None, None]) is None
+
+
+def test_standing_lower_and_higher_is_better_and_ties():
+    lower = Row("bfd", "cpu", "%", "lower", {"fbfd": [1, 2, 3], "bird": [4, 5, 6], "frr": [1, 2, 9]})
+    assert report.standing(lower) == ("level", [], ["frr"])
+    worse = Row("bfd", "rss", "MiB", "lower", {"fbfd": [10], "bird": [5], "frr": [20]})
+    assert report.standing(worse) == ("behind", ["bird"], [])
+    higher = Row("bfd", "window", "%", "higher", {"fbfd": [99.9], "bird": [97.0]}, ratio=False)
+    assert report.standing(higher) == ("ahead", [], [])
+    nothing = Row("bfd", "x", "s", "lower", {"fbfd": [None], "bird": [1.0]})
+    assert report.standing(nothing) == (None, [], [])
+
+
+def test_section_table_shows_median_range_and_paired_ratio():
+    row = Row("table", "time to receive 1M IPv4 packed", "s", "lower",
+              {"fbfd": [0.02, 0.03, 0.025], "bird": [0.5, 0.6, 0.4]},
+              Target("≥ 2 × faster than BIRD", ok=True))
+    md = report.section_table([row])
+    line = next(l for l in md.splitlines() if l.startswith("| time to receive"))
+    cells = [c.strip() for c in line.strip("|").split("|")]
+    assert cells[2] == "0.025 (0.02–0.03)"            # fbfd median (min–max)
+    assert cells[3] == "0.50 (0.40–0.60)"             # BIRD
+    # per-repetition ratios 0.04, 0.05, 0.0625 -> median 0.05
+    assert cells[4] == "0.05 (0.04–0.0625)"
+    assert "met" in cells[5] and "ahead" in cells[5]
+
+
+def test_value_rows_show_no_ratio_and_report_names_misses():
+    rows = [Row("detection", "detection − detect time, p99", "ms", "lower",
+                {"fbfd": [6.0, 7.0], "bird": [3.0, 2.0]},
+                Target("p99 ≤ detect time + 5 ms", ok=False), ratio=False),
+            Row("footprint", "idle RSS", "MiB", "lower", {"fbfd": [7.0], "bird": [None]},
+                Target("≤ 8 MiB", ok=True))]
+    md = report.markdown(rows, "# header")
+    assert "1 of 2 targets met." in md
+    assert "- target missed — Detection: detection − detect time, p99" in md
+    assert "- behind — Detection: detection − detect time, p99 (ms)" not in md  # metric text only
+    assert "- behind — Detection: detection − detect time, p99: BIRD 2" in md
+    det = next(l for l in md.splitlines() if l.startswith("| detection"))
+    assert "| — |" in det                                  # no ratio for value rows
+    assert "idle RSS: no value for BIRD 2" in md
+
+
+def test_rows_round_trip_through_json():
+    row = Row("bfd", "cpu", "%", "lower", {"fbfd": [1.0, None]}, Target("t", ok=None), note="n")
+    assert Row.from_json(row.to_json()) == row
