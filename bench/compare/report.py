@@ -95,7 +95,7 @@ def section_table(rows):
             + [f"fbfd ÷ {DAEMON_NAMES.get(d, d)}" for d in rivals] + ["target / verdict"])
     lines = ["| " + " | ".join(head) + " |",
              "|---|---|" + "---:|" * (len(daemons) + len(rivals)) + "---|"]
-    notes = []
+    notes = {}     # note -> the metrics it is about (one line per distinct note)
     for r in rows:
         cells = [r.metric, r.unit]
         cells += [fmt_summary(r.values[d]) if d in r.values else "" for d in daemons]
@@ -109,10 +109,11 @@ def section_table(rows):
         cells.append(verdict_cell(r))
         lines.append("| " + " | ".join(cells) + " |")
         if r.note:
-            notes.append(f"- {r.metric}: {r.note}")
+            notes.setdefault(r.note, []).append(r.metric)
     missing = [f"- {r.metric}: no value for {_names(d for d in r.values if not clean(r.values[d]))}"
                for r in rows if any(not clean(v) for v in r.values.values())]
-    return "\n".join(lines + ([""] + sorted(set(notes)) if notes else [])
+    note_lines = [f"- {'; '.join(metrics)}: {note}" for note, metrics in notes.items()]
+    return "\n".join(lines + ([""] + note_lines if note_lines else [])
                      + ([""] + missing if missing else []))
 
 
