@@ -7,6 +7,8 @@
 #include <cmath>
 #include <limits>
 
+#include "bfd/digest.h"
+
 namespace fbf::agent {
 
 namespace {
@@ -42,6 +44,8 @@ bool fill(SessionSpec& spec, const BfdSettings& s, std::string& why) {
         std::span(reinterpret_cast<const std::uint8_t*>(key.data()), key.size()));
     if (!auth) {
       why = std::string(bfd::to_string(auth.error()));
+      if (auth.error() == bfd::AuthConfigError::digests_unavailable)
+        why += ": " + bfd::digests_available().error();
       return false;
     }
     spec.auth = *auth;

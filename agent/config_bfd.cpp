@@ -2,6 +2,7 @@
 // [[bfd_peer]], and [[bfd_peer]] itself.
 #include "agent/config_sections.h"
 #include "agent/config_values.h"
+#include "bfd/digest.h"
 
 namespace fbf::agent::config_detail {
 
@@ -59,6 +60,13 @@ void read_bfd_auth(TableReader& r, BfdAuth& auth) {
                                   std::to_string(rule.max) + " octets, got " +
                                   std::to_string(key->size()) + " (" + std::string(rule.section) +
                                   ")");
+    return;
+  }
+  // libcrypto is loaded on first use (bfd/digest.h); without it no type can
+  // be used, and auth fails closed: refuse the configuration, start or reload.
+  if (auto crypto = bfd::digests_available(); !crypto) {
+    r.error(r.at("auth_type"), "'auth_type' " + type_name +
+                                   " needs libcrypto, which cannot be loaded: " + crypto.error());
     return;
   }
   auth.key = *key;

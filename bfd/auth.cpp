@@ -20,13 +20,18 @@ void put_padded_key(std::span<std::uint8_t> field, const AuthKey& key) {
   std::ranges::copy(key.bytes(), field.begin());
 }
 
-// Hashes `packet` (the digest field already holding the padded key) into `out`.
-void hash_into(AuthType type, std::span<const std::uint8_t> packet, std::span<std::uint8_t> out) {
+// Hashes `packet` (the digest field already holding the padded key) into
+// `out`. False when there is no libcrypto (make_auth_config refused such a
+// key; this is the guard for configurations built by hand).
+bool hash_into(AuthType type, std::span<const std::uint8_t> packet, std::span<std::uint8_t> out) {
   if (is_md5(type)) {
-    std::ranges::copy(md5(packet), out.begin());
-  } else {
-    std::ranges::copy(sha1(packet), out.begin());
+    const auto digest = md5(packet);
+    if (digest) std::ranges::copy(*digest, out.begin());
+    return digest.has_value();
   }
+  const auto hash = sha1(packet);
+  if (hash) std::ranges::copy(*hash, out.begin());
+  return hash.has_value();
 }
 
 }  // namespace
@@ -39,6 +44,11 @@ std::expected<AuthConfig, AuthConfigError> make_auth_config(AuthType type, std::
   const std::size_t max = is_sha1(type) ? kSha1HashLength : kMaxPasswordLength;
   if (secret.empty() || secret.size() > max) {
     return std::unexpected(AuthConfigError::bad_key_length);
+  }
+  // Every type needs libcrypto: the digests, and the constant-time compare
+  // and key zeroing the password uses too. Loaded here, before any packet.
+  if (!digests_available()) {
+    return std::unexpected(AuthConfigError::digests_unavailable);
   }
   AuthConfig config;
   config.type = type;
@@ -92,7 +102,11 @@ std::expected<std::size_t, EncodeError> encode_signed(const ControlPacket& packe
     return length;
   }
   auto packet_bytes = out.first(*length);
-  hash_into(config.type, packet_bytes, packet_bytes.subspan(kDigestOffset));
+  auto digest_field = packet_bytes.subspan(kDigestOffset, auth.data_length);
+  if (!hash_into(config.type, packet_bytes, digest_field)) {
+    secure_zero(digest_field);  // held the key; the packet must not leave
+    return std::unexpected(EncodeError::bad_auth_section);
+  }
   return length;
 }
 
@@ -153,8 +167,8 @@ std::expected<void, AuthError> verify(const AuthConfig& config, const ControlPac
   auto field = std::span(scratch).subspan(kDigestOffset, auth.data_length);
   put_padded_key(field, config.key);
   std::array<std::uint8_t, kSha1HashLength> computed{};
-  hash_into(config.type, std::span(scratch).first(length), computed);
   const bool good =
+      hash_into(config.type, std::span(scratch).first(length), computed) &&
       equal_constant_time(std::span(computed).first(auth.data_length), auth.bytes());
   secure_zero(scratch);  // held the key
   if (!good) {
@@ -167,6 +181,7 @@ std::string_view to_string(AuthConfigError e) {
   switch (e) {
     case AuthConfigError::bad_type: return "bad_type";
     case AuthConfigError::bad_key_length: return "bad_key_length";
+    case AuthConfigError::digests_unavailable: return "digests_unavailable";
   }
   return "unknown";
 }

@@ -34,8 +34,9 @@ struct AuthConfig {
 static_assert(std::is_trivially_copyable_v<AuthConfig>);  // see packet.h
 
 enum class AuthConfigError : std::uint8_t {
-  bad_type,        // not one of the five types (None needs no key)
-  bad_key_length,  // simple password and MD5: 1..16 bytes; SHA1: 1..20 bytes
+  bad_type,             // not one of the five types (None needs no key)
+  bad_key_length,       // simple password and MD5: 1..16 bytes; SHA1: 1..20 bytes
+  digests_unavailable,  // libcrypto cannot be loaded: bfd::digests_available() says why
 };
 std::string_view to_string(AuthConfigError);
 
@@ -52,7 +53,8 @@ AuthSection make_auth_section(const AuthConfig& config, std::uint32_t xmit_auth_
 // Encodes `packet` and completes its Authentication Section per §6.7: simple
 // password written in; MD5/SHA1 computed over the whole packet with the key
 // in the digest field, then replaced by the digest. `packet.auth` must be
-// present with config.type (else bad_auth_section). No auth: plain encode().
+// present with config.type (else bad_auth_section; also when no digest can be
+// computed, libcrypto missing: the key never leaves). No auth: plain encode().
 std::expected<std::size_t, EncodeError> encode_signed(const ControlPacket& packet,
                                                       const AuthConfig& config,
                                                       std::span<std::uint8_t> out);
