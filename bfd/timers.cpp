@@ -31,7 +31,7 @@ TimePoint at_ticks(std::uint64_t us) {
 }  // namespace
 
 std::uint64_t coalescing_quantum(std::uint64_t interval_us) {
-  const std::uint64_t wanted = interval_us / 25;
+  const std::uint64_t wanted = interval_us / 20;
   for (std::uint64_t q : {2000u, 1000u, 500u, 200u}) {
     if (wanted >= q) return q;
   }
@@ -75,9 +75,8 @@ TimePoint next_transmit_time(TimePoint last_tx, std::uint64_t interval_us,
   if (lo == floor) return at_ticks(target);
   // Round down onto the grid: loses less than one quantum, and lo is one
   // quantum above the floor.
-  const std::uint64_t p = static_cast<std::uint64_t>(phase.count()) % q;
-  if (target < p) return at_ticks(target);
-  return at_ticks(target - (target - p) % q);
+  if (target < static_cast<std::uint64_t>(phase.count()) % q) return at_ticks(target);
+  return align_down(at_ticks(target), q, phase);
 }
 
 }  // namespace fbf::bfd

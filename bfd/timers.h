@@ -66,9 +66,11 @@ std::uint64_t jittered_interval(std::uint64_t interval_us, std::uint8_t detect_m
 //   self-synchronisation §6.8.7 guards against).
 inline constexpr std::uint64_t kLatenessMarginPpm = 40'000;  // 4 % of the interval
 
-// The grid step for an interval: 1/25 of it, rounded down to 100, 200, 500 µs,
+// The grid step for an interval: 1/20 of it, rounded down to 100, 200, 500 µs,
 // 1 or 2 ms (the ceiling: 50 ms sessions share 2 ms buckets, the adapter's
-// receive tick — bfd/io/service.h).
+// receive tick — bfd/io/service.h). 1/20 leaves 3-5 grid points in the
+// window at any interval; 10 ms sessions get 500 µs (≤ 2 000 wake-ups/s for
+// transmission: the 10 ms row of bench/compare, where 200 µs cost ~6 000).
 std::uint64_t coalescing_quantum(std::uint64_t interval_us);
 
 // The next transmission after `last_tx`: within [75 %, 100 %] (or [75 %,

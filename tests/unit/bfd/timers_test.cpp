@@ -87,12 +87,13 @@ void check_schedule(std::uint64_t interval, std::uint8_t mult) {
   const std::uint64_t q = coalescing_quantum(interval);
   const TimePoint last = test::kT0 + 123'456us;
   const double top = mult == 1 ? 0.90 : 1.00;
+  const auto ceiling = static_cast<std::uint64_t>(interval * (top - 0.04));
   std::uint64_t lowest = UINT64_MAX, highest = 0;
   for (int i = 0; i < 20'000; ++i) {
     const TimePoint at = next_transmit_time(last, interval, mult, random.next_u32(), phase);
     const auto gap = static_cast<std::uint64_t>(std::chrono::duration_cast<Microseconds>(at - last).count());
     ASSERT_GE(gap, interval * 3 / 4) << "below 75 % of " << interval;
-    ASSERT_LE(gap, static_cast<std::uint64_t>(interval * (top - 0.04))) << "inside the lateness margin";
+    ASSERT_LE(gap, ceiling) << "inside the lateness margin";
     const auto since_epoch = std::chrono::duration_cast<Microseconds>(at.time_since_epoch()).count();
     ASSERT_EQ((since_epoch - phase.count()) % static_cast<long>(q), 0) << "off the grid";
     lowest = std::min(lowest, gap);
@@ -100,7 +101,7 @@ void check_schedule(std::uint64_t interval, std::uint8_t mult) {
   }
   // Still jitter, not a fixed offset: the draws cover most of the window.
   EXPECT_LT(lowest, interval * 3 / 4 + 2 * q);
-  EXPECT_GT(highest, static_cast<std::uint64_t>(interval * (top - 0.04)) - 2 * q);
+  EXPECT_GT(highest, ceiling - 2 * q);
 }
 
 TEST(TransmitSchedule, FiftyMillisecondsOnATwoMillisecondGrid) {
@@ -108,13 +109,16 @@ TEST(TransmitSchedule, FiftyMillisecondsOnATwoMillisecondGrid) {
   check_schedule(50'000, 3);
 }
 TEST(TransmitSchedule, DetectMultOneStaysBelowNinetyPercent) { check_schedule(50'000, 1); }
-TEST(TransmitSchedule, TenMillisecondsOnA200MicrosecondGrid) {
-  EXPECT_EQ(coalescing_quantum(10'000), 200u);
+TEST(TransmitSchedule, TenMillisecondsOnA500MicrosecondGrid) {
+  EXPECT_EQ(coalescing_quantum(10'000), 500u);
   EXPECT_EQ(coalescing_quantum(25'000), 1000u);
+  EXPECT_EQ(coalescing_quantum(3'300), 100u);
   check_schedule(10'000, 3);
 }
 TEST(TransmitSchedule, SlowRateOneSecond) { check_schedule(1'000'000, 3); }
-
+TEST(TransmitSchedule, ThreePointThreeMillisecondsOnA100MicrosecondGrid) {
+  check_schedule(3'300, 3);
+}
 TEST(TransmitSchedule, IntervalsTooShortForTheMarginUseThePlainWindow) {
   test::SeededRandom random(5);
   const TimePoint last = test::kT0;
