@@ -133,3 +133,47 @@ def versions():
             "frr": first_line(["/usr/lib/frr/bgpd", "--version"]),
             "gobgp": first_line(["gobgpd", "--version"]),
             "exabgp": first_line(["exabgp", "--version"])}
+
+
+# --- running one section alone ---------------------------------------------------------------
+def add_standalone_args(ap, daemons, reps=3):
+    """The options every section's main() shares."""
+    ap.add_argument("--reps", type=int, default=reps, help=f"repetitions (default {reps})")
+    ap.add_argument("--daemons", default=",".join(daemons),
+                    help=f"comma-separated subset of {','.join(daemons)}")
+    ap.add_argument("--build-dir", help="fbfd build tree (default $FBF_BUILD_DIR or build/)")
+
+
+def standalone_setup(ap, args, daemons):
+    """Applies --build-dir (also to the harness, which read $FBF_BUILD_DIR when
+    it was imported), refuses to run without root, returns the daemons asked for."""
+    if args.build_dir:
+        use_build_dir(args.build_dir)
+    if os.geteuid() != 0:
+        ap.error("needs root (network namespaces)")
+    wanted = [d for d in args.daemons.split(",") if d]
+    for d in wanted:
+        if d not in daemons:
+            ap.error(f"unknown {d!r}: one of {', '.join(daemons)}")
+    return wanted
+
+
+def use_build_dir(path):
+    """Points $FBF_BUILD_DIR and the harness' fbfd/fbfctl paths at `path`."""
+    from fbflab import fbfd as harness
+    bd = Path(path).resolve()
+    os.environ["FBF_BUILD_DIR"] = str(bd)
+    harness.BUILD, harness.FBFD, harness.FBFCTL = bd, bd / "agent" / "fbfd", bd / "agent" / "fbfctl"
+
+
+def print_and_save(rows, raw, path):
+    """A section's table on stdout; rows and raw samples as JSON in `path` (if given)."""
+    import json
+
+    import report
+    print()
+    print(report.section_table(rows))
+    if path:
+        Path(path).write_text(json.dumps({"rows": [r.to_json() for r in rows], "raw": raw},
+                                         indent=1, default=str) + "\n")
+        print(f"\nwritten: {path}")

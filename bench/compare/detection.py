@@ -46,7 +46,6 @@ Needs root, bird, FRR, tcpdump, nft and a built fbfd ($FBF_BUILD_DIR or
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import random
@@ -419,7 +418,7 @@ def make_rows(reps_out, daemons, *, trials, parallel, interval, mult, how):
 # --- standalone -------------------------------------------------------------------------------
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--reps", type=int, default=3, help="repetitions (default 3)")
+    common.add_standalone_args(ap, DAEMONS)
     ap.add_argument("--trials", type=int, default=100,
                     help="sessions measured per daemon and repetition (default 100)")
     ap.add_argument("--parallel", type=int, default=10,
@@ -428,30 +427,14 @@ def main(argv=None):
     ap.add_argument("--mult", type=int, default=3, help="detect multiplier (default 3)")
     ap.add_argument("--how", choices=HOWS, default="nft",
                     help="how the peer goes silent (default nft)")
-    ap.add_argument("--daemons", default=",".join(DAEMONS),
-                    help="measured daemons, comma-separated (default fbfd,bird,frr)")
-    ap.add_argument("--build-dir", help="fbfd build tree (default $FBF_BUILD_DIR or build/)")
     ap.add_argument("--keep", action="store_true", help="keep each lab's directory (pcaps, logs)")
     ap.add_argument("-o", "--json", help="write rows and raw samples to this JSON file")
     args = ap.parse_args(argv)
-    if args.build_dir:
-        os.environ["FBF_BUILD_DIR"] = str(Path(args.build_dir).resolve())
-    if os.geteuid() != 0:
-        ap.error("needs root (network namespaces)")
-    daemons = [d for d in args.daemons.split(",") if d]
-    for d in daemons:
-        if d not in DAEMONS:
-            ap.error(f"unknown daemon {d!r}: one of {', '.join(DAEMONS)}")
+    daemons = common.standalone_setup(ap, args, DAEMONS)
     rows, raw = run(reps=args.reps, trials=args.trials, parallel=args.parallel,
                     interval=args.interval, mult=args.mult, how=args.how, daemons=daemons,
                     keep=args.keep)
-    import report
-    print()
-    print(report.section_table(rows))
-    if args.json:
-        Path(args.json).write_text(json.dumps({"rows": [r.to_json() for r in rows], "raw": raw},
-                                              indent=1) + "\n")
-        print(f"\nwritten: {args.json}")
+    common.print_and_save(rows, raw, args.json)
     return rows, raw
 
 

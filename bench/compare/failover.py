@@ -70,7 +70,6 @@ except ImportError:                      # run as a script, or imported from ben
     import common
 
 from fbflab import Bird, ExaBgp, Lab, Neighbor, Route, wait_until  # noqa: E402
-from fbflab import fbfd as fbfd_mod  # noqa: E402
 from fbflab.fbfd import Fbfd  # noqa: E402
 from fbflab.peers.base import Bfd  # noqa: E402
 from fbflab.util import LabError  # noqa: E402
@@ -305,17 +304,16 @@ class FbfdAnnouncer(Announcer):
         return [self.agent.proc] if self.agent.proc else []
 
     def maintenance_start(self, withdrawn_at_router):
-        cp = self.agent.fbfctl("maintenance", "start", "--wait", json=False, check=False,
-                               timeout=30)
-        if cp.returncode != 0:
-            raise LabError(f"fbfctl maintenance start --wait: exit {cp.returncode}: "
-                           f"{cp.stdout}{cp.stderr}")
+        self._maintenance("start")
 
     def maintenance_end(self):
-        cp = self.agent.fbfctl("maintenance", "stop", "--wait", json=False, check=False,
+        self._maintenance("stop")
+
+    def _maintenance(self, verb):
+        cp = self.agent.fbfctl("maintenance", verb, "--wait", json=False, check=False,
                                timeout=30)
         if cp.returncode != 0:
-            raise LabError(f"fbfctl maintenance stop --wait: exit {cp.returncode}: "
+            raise LabError(f"fbfctl maintenance {verb} --wait: exit {cp.returncode}: "
                            f"{cp.stdout}{cp.stderr}")
 
 
@@ -681,8 +679,7 @@ def run(reps=3, trials=5, setups=SETUPS, log=print, interval_ms=DEFAULT_INTERVAL
     ivl = {s: int(ivl.get(s, DEFAULT_INTERVAL_MS)) for s in SETUPS}
     if os.geteuid() != 0:
         raise LabError("failover bench needs root (network namespaces)")
-    bd = common.build_dir()
-    fbfd_mod.FBFD, fbfd_mod.FBFCTL = bd / "agent" / "fbfd", bd / "agent" / "fbfctl"
+    common.use_build_dir(common.build_dir())
     setups = tuple(setups)
     unknown = [s for s in setups if s not in ANNOUNCERS]
     if unknown:
@@ -690,7 +687,7 @@ def run(reps=3, trials=5, setups=SETUPS, log=print, interval_ms=DEFAULT_INTERVAL
     raw = {"interval_ms": {s: ivl[s] for s in setups}, "fbfd_check": fbfd_check,
            "trials": trials, "reps": reps,
            "check_command": CHECK_ARGV, "probe_interval_ms": PROBE_INTERVAL_MS,
-           "build_dir": str(bd),
+           "build_dir": str(common.build_dir()),
            "settings": {s: ANNOUNCERS[s].settings(ivl[s], fbfd_check=fbfd_check)
                         for s in setups},
            "samples": {s: [] for s in setups}}

@@ -38,7 +38,6 @@ at a time (nothing measured concurrently).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -768,33 +767,19 @@ def make_rows(daemons, idle, bins, start_bfd, start_bgp, startup_tries):
 # --- standalone ------------------------------------------------------------------------------------
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--reps", type=int, default=3, help="repetitions (default 3)")
+    common.add_standalone_args(ap, DAEMONS)
     ap.add_argument("--idle-seconds", type=float, default=60.0,
                     help="idle measurement window, seconds (default 60)")
     ap.add_argument("--settle", type=float, default=10.0,
                     help="wait after all sessions are up, before the window (default 10)")
     ap.add_argument("--startup-tries", type=int, default=3,
                     help="cold starts per daemon and repetition (default 3)")
-    ap.add_argument("--daemons", default=",".join(DAEMONS),
-                    help=f"comma-separated (default {','.join(DAEMONS)})")
-    ap.add_argument("--build-dir", help="fbfd build tree (default $FBF_BUILD_DIR or build/)")
     ap.add_argument("-o", "--out", help="write the raw results as JSON here")
     args = ap.parse_args(argv)
-    if args.build_dir:
-        os.environ["FBF_BUILD_DIR"] = str(Path(args.build_dir).resolve())
-    if os.geteuid() != 0:
-        ap.error("needs root (network namespaces)")
-    daemons = [d for d in args.daemons.split(",") if d]
-    for d in daemons:
-        if d not in DAEMONS:
-            ap.error(f"unknown daemon {d!r}: one of {', '.join(DAEMONS)}")
+    daemons = common.standalone_setup(ap, args, DAEMONS)
     rows, raw = run(reps=args.reps, idle_seconds=args.idle_seconds, daemons=daemons,
                     settle=args.settle, startup_tries=args.startup_tries)
-    import report
-    print(report.section_table(rows))
-    if args.out:
-        Path(args.out).write_text(json.dumps(raw, indent=2, default=str) + "\n")
-        print(f"\nwritten: {args.out}")
+    common.print_and_save(rows, raw, args.out)
     return rows, raw
 
 

@@ -46,19 +46,23 @@ def others(row):
 def standing(row):
     """How fbfd's median compares with every other daemon's median on this
     row: ("ahead" | "level" | "behind" | None, [daemons fbfd is behind],
-    [daemons it is level with]). None when fbfd has no value."""
+    [daemons it is level with]). None when fbfd or every other daemon has no
+    value: there is nothing to be ahead of."""
     mine = summary(row.values.get("fbfd", []))
     if mine is None:
         return None, [], []
-    behind, level = [], []
+    behind, level, compared = [], [], 0
     for d in others(row):
         theirs = summary(row.values[d])
         if theirs is None:
             continue
+        compared += 1
         if mine[1] == theirs[1]:
             level.append(d)
         elif (mine[1] > theirs[1]) == (row.better == "lower"):
             behind.append(d)
+    if not compared:
+        return None, [], []     # nothing to be ahead of
     return ("behind" if behind else "level" if level else "ahead"), behind, level
 
 

@@ -40,6 +40,9 @@ def test_standing_lower_and_higher_is_better_and_ties():
     assert report.standing(higher) == ("ahead", [], [])
     nothing = Row("bfd", "x", "s", "lower", {"fbfd": [None], "bird": [1.0]})
     assert report.standing(nothing) == (None, [], [])
+    alone = Row("bfd", "x", "s", "lower", {"fbfd": [1.0], "bird": [None]})
+    assert report.standing(alone) == (None, [], [])
+    assert "ahead" not in report.verdict_cell(alone)
 
 
 def test_section_table_shows_median_range_and_paired_ratio():
