@@ -1,0 +1,62 @@
+#!/usr/bin/python3
+"""VmRSS of a bare, idle fbfd (no neighbors, no sessions): what a host pays
+before any work, and what the on-demand libraries changed (docs/performance.md).
+
+    sudo FBF_BUILD_DIR=build-perf bench/compare/idle_rss.py [--runs 3] [--sessions N]
+
+--sessions N adds N [[bfd_peer]] sessions to unanswered loopback addresses
+(127.0.1.x), to see the memory a session costs. Prints one VmRSS/RssAnon
+line per run (KiB), read 2 s after start.
+"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402
+
+
+def config(d, sessions):
+    lines = ["[agent]", "local_as = 65001", 'router_id = "192.0.2.1"',
+             f'control_socket = "{d}/fbfd.sock"', f'state_dir = "{d}/state"',
+             'metrics_listen = ""', 'log_level = "info"', 'user = "root"', ""]
+    for i in range(sessions):
+        lines += ["[[bfd_peer]]", f'address = "127.0.{1 + i // 250}.{1 + i % 250}"',
+                  'local_address = "127.0.0.1"', 'min_tx = "50ms"', 'min_rx = "50ms"',
+                  "multiplier = 3", ""]
+    return "\n".join(lines)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--sessions", type=int, default=0)
+    args = ap.parse_args()
+    fbfd = common.build_dir() / "agent" / "fbfd"
+    for _ in range(args.runs):
+        with tempfile.TemporaryDirectory(prefix="fbf-idle-") as d:
+            (Path(d) / "state").mkdir()
+            conf = Path(d) / "fbf.toml"
+            conf.write_text(config(d, args.sessions))
+            env = {k: v for k, v in os.environ.items()
+                   if k not in ("NOTIFY_SOCKET", "WATCHDOG_USEC")}
+            p = subprocess.Popen([str(fbfd), "-c", str(conf), "--foreground"], env=env,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                time.sleep(2)
+                status = Path(f"/proc/{p.pid}/status").read_text().splitlines()
+                vals = {k: v.split()[0] for k, _, v in (l.partition(":") for l in status)
+                        if k in ("VmRSS", "RssAnon")}
+                print(f"VmRSS {vals['VmRSS']} KiB  RssAnon {vals['RssAnon']} KiB  "
+                      f"({args.sessions} sessions)")
+            finally:
+                p.terminate()
+                p.wait(5)
+
+
+if __name__ == "__main__":
+    main()
