@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -318,6 +320,10 @@ TEST(DropPrivilegesLinux, BecomesNobodyKeepingExactlyNetAdmin) {
     EXPECT_EQ(s, user.uid);
     EXPECT_EQ(::getgid(), user.gid);
     EXPECT_EQ(::getegid(), user.gid);
+    // Supplementary groups: exactly the user's own, none of root's.
+    gid_t groups[16] = {};
+    ASSERT_EQ(::getgroups(16, groups), 1);
+    EXPECT_EQ(groups[0], user.gid);
     const CapSets caps = read_capabilities();
     EXPECT_EQ(caps.effective, bit(kCapNetAdmin)) << std::hex << caps.effective;
     EXPECT_EQ(caps.permitted, bit(kCapNetAdmin)) << std::hex << caps.permitted;
@@ -337,6 +343,32 @@ TEST(DropPrivilegesLinux, BecomesNobodyKeepingExactlyNetAdmin) {
     EXPECT_TRUE((*sys)->remove_address((*lo)->index, ip("192.0.2.10")));
     // ...and what it is not kept for does not.
     EXPECT_EQ(bind_bgp_port(), EACCES);
+  });
+  EXPECT_TRUE(child);
+}
+
+TEST(DropPrivilegesLinux, KeepsOnlyTheUsersOwnGroupNotItsSupplementaryOnes) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root: switches user, mounts over /etc/group";
+  const auto child = run_in_child([] {
+    const auto user = nobody();
+    // In this child's own mount namespace, /etc/group makes `nobody` a member
+    // of a second group: initgroups() would hand fbfd that group too.
+    ASSERT_EQ(::unshare(CLONE_NEWNS), 0) << std::strerror(errno);
+    ASSERT_EQ(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), 0);
+    const std::string fake = "/tmp/fbf-group-" + std::to_string(::getpid());
+    {
+      std::ifstream in("/etc/group");
+      std::ofstream out(fake);
+      out << in.rdbuf() << "fbf-extra:x:4242:" << user.name << "\n";
+    }
+    ASSERT_EQ(::mount(fake.c_str(), "/etc/group", nullptr, MS_BIND, nullptr), 0)
+        << std::strerror(errno);
+    std::filesystem::remove(fake);
+    auto dropped = platform::drop_privileges(user, {});
+    ASSERT_TRUE(dropped) << dropped.error();
+    gid_t groups[16] = {};
+    ASSERT_EQ(::getgroups(16, groups), 1);
+    EXPECT_EQ(groups[0], user.gid);
   });
   EXPECT_TRUE(child);
 }
