@@ -80,6 +80,10 @@ void Engine::remove(SessionId id) {
   sessions_.erase(it);
 }
 
+void Engine::set_owner_data(SessionId id, void* data) {
+  if (auto it = sessions_.find(id); it != sessions_.end()) it->second.owner_data = data;
+}
+
 Session* Engine::find(SessionId id) {
   auto it = sessions_.find(id);
   return it == sessions_.end() ? nullptr : it->second.session.get();
@@ -134,7 +138,7 @@ std::optional<Engine::Delivery> Engine::receive(TimePoint now,
     ++counters_.decode_errors[static_cast<std::size_t>(packet.error())];
     return std::nullopt;
   }
-  Session* session = nullptr;
+  const Entry* entry = nullptr;
   std::optional<SessionId> id;
   if (packet->your_discriminator != 0) {
     // §6.8.6: "If the Your Discriminator field is nonzero, it MUST be used to
@@ -150,16 +154,16 @@ std::optional<Engine::Delivery> Engine::receive(TimePoint now,
       return std::nullopt;
     }
     id = it->first;
-    session = it->second.session.get();
+    entry = &it->second;
   } else {
     // §6.8.6: Your Discriminator zero (only legal in Down/AdminDown, which
     // decode() checked): select by source address, destination and interface.
     auto [first, last] = by_peer_.equal_range(path.source);
     for (auto p = first; p != last && !id; ++p) {
-      const Entry& entry = sessions_.at(p->second);
-      if (path_matches(entry.spec.key, path)) {
+      const Entry& candidate = sessions_.at(p->second);
+      if (path_matches(candidate.spec.key, path)) {
         id = p->second;
-        session = entry.session.get();
+        entry = &candidate;
       }
     }
     if (!id) {
@@ -167,7 +171,8 @@ std::optional<Engine::Delivery> Engine::receive(TimePoint now,
       return std::nullopt;
     }
   }
-  return Delivery{*id, session->on_packet(now, *packet, RxMeta{payload, path.ttl})};
+  return Delivery{*id, entry->session->on_packet(now, *packet, RxMeta{payload, path.ttl}),
+                  entry->owner_data};
 }
 
 }  // namespace fbf::bfd

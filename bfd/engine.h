@@ -88,9 +88,14 @@ class Engine {
   std::vector<SessionId> ids() const;  // sorted by name, then peer
   std::size_t size() const { return sessions_.size(); }
 
+  // The adapter's own per-session state (bfd/io: the session's socket and
+  // timers), opaque here: handed back with every delivery so the receive
+  // path needs one table lookup, not two.
+  void set_owner_data(SessionId id, void* data);
   struct Delivery {
     SessionId id;
     Actions actions;
+    void* owner_data = nullptr;  // set_owner_data()'s, nullptr if never set
   };
   // Decodes, demultiplexes and hands the packet to its session. nullopt when
   // it was dropped before reaching one (counted in counters()).
@@ -105,6 +110,7 @@ class Engine {
   struct Entry {
     SessionSpec spec;
     std::unique_ptr<Session> session;
+    void* owner_data = nullptr;
   };
   struct AddressHash {
     std::size_t operator()(const IpAddress& a) const;

@@ -30,9 +30,6 @@ constexpr std::uint64_t kPollTickUs = 2000;
 // receive delay under polling.
 constexpr std::uint64_t kDetectQuantumUs = kPollTickUs;
 
-std::uint64_t timer_cookie(SessionId id, TimerKind kind) {
-  return (std::uint64_t{id} << 8) | static_cast<std::uint64_t>(kind);
-}
 
 }  // namespace
 
@@ -103,6 +100,7 @@ std::expected<SessionId, std::string> Service::add(const SessionSpec& spec) {
   const TimePoint now = Clock::now();
   const SessionId sid = *id;
   Link& link = links_.try_emplace(sid).first->second;
+  link.id = sid;
   link.tx = std::move(*tx);
   link.source_port = port;
   link.peer = {spec.key.peer, spec.key.multihop ? kMultihopPort : kSingleHopPort,
@@ -110,9 +108,11 @@ std::expected<SessionId, std::string> Service::add(const SessionSpec& spec) {
   // A connected socket keeps its route: no lookup per packet. Without a
   // route yet (link down at start-up) it stays unconnected and uses sendto.
   link.connected = platform::connect_udp(link.tx.get(), link.peer).has_value();
-  for (std::size_t k = 0; k < kTimerKindCount; ++k) {
-    link.timers[k].set_cookie(timer_cookie(sid, static_cast<TimerKind>(k)));
-  }
+  // A timer leads straight to its link (links_ is node-based: stable), and
+  // a received packet too (the engine's owner data): no table lookup per
+  // event on the hot path.
+  for (WheelTimer& timer : link.timers) timer.set_cookie(reinterpret_cast<std::uintptr_t>(&link));
+  engine_.set_owner_data(sid, &link);
   link.since = now;
   link.session = engine_.find(sid);
   link.echo = uses_echo(spec);
@@ -190,11 +190,11 @@ void Service::drain(Listener& listener, TimePoint now, bool to_empty) {
                   std::nullopt};
       if (d.ttl >= 0 && d.ttl <= 255) path.ttl = static_cast<std::uint8_t>(d.ttl);
       if (auto delivered = engine_.receive(now, d.payload, path)) {
-        auto it = links_.find(delivered->id);
-        if (it == links_.end()) continue;
+        auto* link = static_cast<Link*>(delivered->owner_data);
+        if (link == nullptr) continue;
         // Where this session's echoes go (only sessions with Echo configured).
-        if (it->second.echo) echo_.learn(delivered->id, path, now);
-        execute(delivered->id, it->second, delivered->actions, now);
+        if (link->echo) echo_.learn(delivered->id, path, now);
+        execute(delivered->id, *link, delivered->actions, now);
       }
     }
     window_datagrams_ += got->size();
@@ -222,11 +222,9 @@ void Service::on_wakeup() {
 }
 
 void Service::on_timer(WheelTimer& timer, TimePoint now) {
-  const auto id = static_cast<SessionId>(timer.cookie() >> 8);
-  const auto kind = static_cast<TimerKind>(timer.cookie() & 0xff);
-  auto it = links_.find(id);
-  if (it == links_.end()) return;
-  execute(id, it->second, it->second.session->on_timer(now, kind), now);
+  Link& link = *reinterpret_cast<Link*>(static_cast<std::uintptr_t>(timer.cookie()));
+  const auto kind = static_cast<TimerKind>(&timer - link.timers.data());
+  execute(link.id, link, link.session->on_timer(now, kind), now);
 }
 
 void Service::schedule_wakeup(TimePoint now) {

@@ -87,11 +87,12 @@ class Service {
 
  private:
   struct Link {
+    SessionId id = 0;
     platform::UniqueFd tx;
     bool connected = false;  // tx is connect()ed to peer: send_connected()
     platform::Endpoint peer;
     std::uint16_t source_port = 0;
-    std::array<WheelTimer, kTimerKindCount> timers;  // by TimerKind; cookie = id, kind
+    std::array<WheelTimer, kTimerKindCount> timers;  // by TimerKind; cookie = &link
     TimePoint since;
     Session* session = nullptr;  // the engine's, stable while the link exists
     bool echo = false;           // Echo configured: EchoIo learns its path

@@ -71,6 +71,28 @@ TEST_F(EngineTest, ZeroYourDiscriminatorSelectsByAddresses) {
   EXPECT_EQ(engine_.find(a)->variables().RemoteDiscr, 0u);
 }
 
+TEST_F(EngineTest, DeliveryCarriesTheOwnersDataOfTheSelectedSession) {
+  // The adapter finds its socket and timers through this, not a second table.
+  auto a = *engine_.add(spec("192.0.2.1", "192.0.2.2"));
+  auto b = *engine_.add(spec("192.0.2.9", "192.0.2.2"));
+  int link_a = 0, link_b = 0;
+  engine_.set_owner_data(a, &link_a);
+  engine_.set_owner_data(b, &link_b);
+  engine_.find(a)->start(kT0);
+  engine_.find(b)->start(kT0);
+  auto by_discr = engine_.receive(kT0, wire(peer_packet(State::Down, b)).bytes(), from("192.0.2.9"));
+  ASSERT_TRUE(by_discr);
+  EXPECT_EQ(by_discr->owner_data, &link_b);
+  auto by_address = engine_.receive(kT0, wire(peer_packet(State::Down, 0)).bytes(), from("192.0.2.1"));
+  ASSERT_TRUE(by_address);
+  EXPECT_EQ(by_address->owner_data, &link_a);
+  auto c = *engine_.add(spec("192.0.2.5", "192.0.2.2"));
+  engine_.find(c)->start(kT0);
+  auto unset = engine_.receive(kT0, wire(peer_packet(State::Down, c)).bytes(), from("192.0.2.5"));
+  ASSERT_TRUE(unset);
+  EXPECT_EQ(unset->owner_data, nullptr);
+}
+
 TEST_F(EngineTest, NonzeroYourDiscriminatorSelectsTheSession) {
   auto a = *engine_.add(spec("192.0.2.1", "192.0.2.2"));
   engine_.find(a)->start(kT0);
