@@ -4,8 +4,12 @@
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
+#include <optional>
+#include <tuple>
 
 #include "bfd/digest.h"
 
@@ -87,14 +91,94 @@ bool same_timers(const bfd::TimerSettings& a, const bfd::TimerSettings& b) {
 double seconds(std::uint64_t us) { return static_cast<double>(us) / 1e6; }
 double millis(std::uint64_t us) { return static_cast<double>(us) / 1e3; }
 
-Labels session_labels(const SessionSpec& spec) {
-  return {{"session", spec.name}, {"peer", spec.key.peer.to_string()}};
+// One session as its metrics show it.
+struct MetricRow {
+  const bfd::Session* session;
+  const SessionSpec* spec;
+  std::string peer;
+};
+
+// The live sessions, sorted by name, then peer as text, each (session, peer)
+// label pair once: a scrape shows exactly what runs, in a stable order.
+std::vector<MetricRow> metric_rows(const bfd::Engine& engine) {
+  std::vector<MetricRow> rows;
+  for (SessionId id : engine.ids()) {
+    const auto* spec = engine.spec(id);
+    const auto* session = engine.find(id);
+    if (spec != nullptr && session != nullptr)
+      rows.push_back({session, spec, spec->key.peer.to_string()});
+  }
+  auto key = [](const MetricRow& r) { return std::tie(r.spec->name, r.peer); };
+  std::stable_sort(rows.begin(), rows.end(),
+                   [&](const MetricRow& a, const MetricRow& b) { return key(a) < key(b); });
+  rows.erase(std::unique(rows.begin(), rows.end(),
+                         [&](const MetricRow& a, const MetricRow& b) { return key(a) == key(b); }),
+             rows.end());
+  return rows;
 }
 
-Labels with(Labels l, std::string k, std::string v) {
-  l.emplace_back(std::move(k), std::move(v));
-  return l;
+// RxDrop indexes sorted by their label value.
+const std::array<std::size_t, bfd::kRxDropCount>& drops_by_name() {
+  static const auto order = [] {
+    std::array<std::size_t, bfd::kRxDropCount> a{};
+    for (std::size_t i = 0; i < a.size(); ++i) a[i] = i;
+    std::sort(a.begin(), a.end(), [](std::size_t x, std::size_t y) {
+      return bfd::to_string(static_cast<bfd::RxDrop>(x)) <
+             bfd::to_string(static_cast<bfd::RxDrop>(y));
+    });
+    return a;
+  }();
+  return order;
 }
+
+double micros_to_seconds(std::optional<bfd::Microseconds> us) {
+  return us ? static_cast<double>(us->count()) / 1e6 : std::numeric_limits<double>::quiet_NaN();
+}
+
+struct SessionCounterFamily {
+  const char* name;
+  const char* help;
+  std::uint64_t (*read)(const bfd::SessionCounters&);
+};
+constexpr SessionCounterFamily kSessionCounters[] = {
+    {"fbf_bfd_session_flaps_total", "BFD transitions out of Up",
+     [](const bfd::SessionCounters& c) { return c.flaps; }},
+    {"fbf_bfd_packets_received_total", "BFD Control packets accepted",
+     [](const bfd::SessionCounters& c) { return c.packets_in; }},
+    {"fbf_bfd_packets_sent_total", "BFD Control packets sent",
+     [](const bfd::SessionCounters& c) { return c.packets_out; }},
+    {"fbf_bfd_detection_expiries_total", "BFD Detection Time expiries (failures detected)",
+     [](const bfd::SessionCounters& c) { return c.detection_expiries; }},
+    {"fbf_bfd_echo_sent_total", "BFD Echo packets sent",
+     [](const bfd::SessionCounters& c) { return c.echo_out; }},
+    {"fbf_bfd_echo_received_total", "BFD Echo packets of ours accepted back",
+     [](const bfd::SessionCounters& c) { return c.echo_in; }},
+    {"fbf_bfd_echo_failures_total", "BFD Echo function failures (Down, diag 2)",
+     [](const bfd::SessionCounters& c) { return c.echo_failures; }},
+};
+
+struct SessionGaugeFamily {
+  const char* name;
+  const char* help;
+  double (*read)(const bfd::Session&);  // NaN: no value yet
+};
+constexpr SessionGaugeFamily kSessionGauges[] = {
+    {"fbf_bfd_session_state", "BFD session state (0 AdminDown, 1 Down, 2 Init, 3 Up)",
+     [](const bfd::Session& s) { return static_cast<double>(s.variables().SessionState); }},
+    {"fbf_bfd_detection_time_seconds", "Negotiated BFD Detection Time",
+     [](const bfd::Session& s) { return seconds(s.detection_time_us()); }},
+    {"fbf_bfd_transmit_interval_seconds", "Negotiated BFD transmit interval",
+     [](const bfd::Session& s) { return seconds(s.transmit_interval_us()); }},
+    {"fbf_bfd_last_detection_latency_seconds",
+     "Time from the last packet to the last failure detection",
+     [](const bfd::Session& s) { return micros_to_seconds(s.counters().last_detection_latency); }},
+    {"fbf_bfd_max_transmit_gap_seconds", "Largest gap between two of our transmissions",
+     [](const bfd::Session& s) {
+       return static_cast<double>(s.counters().max_tx_gap.count()) / 1e6;
+     }},
+    {"fbf_bfd_echo_rtt_seconds", "Round trip of the last BFD Echo packet",
+     [](const bfd::Session& s) { return micros_to_seconds(s.counters().last_echo_rtt); }},
+};
 
 }  // namespace
 
@@ -173,6 +257,7 @@ BfdSessions::BfdSessions(event_base* base, Metrics& metrics, InterfaceSnapshot i
                       "Sessions whose Echo transmission was turned off: no link-layer socket "
                       "(CAP_NET_RAW missing, or not Linux)",
                       {}, [&echo] { return echo.no_socket; });
+  register_metrics();
 }
 
 BfdSessions::~BfdSessions() = default;
@@ -227,14 +312,12 @@ void BfdSessions::add(const SessionSpec& spec) {
   spdlog::info("bfd {} {}: session created ({}, local discriminator {:#010x}, source port {})",
                spec.name, spec.key.peer.to_string(), spec.key.multihop ? "multihop" : "single hop",
                *id, service_->source_port(*id));
-  register_metrics(*id, spec);
   if (auto_bound(spec)) bindings_[*id] = {};
   if (admin_down_.contains(spec.name)) service_->set_admin_down(*id, true);  // maintenance
 }
 
 void BfdSessions::remove(SessionId id) {
   const SessionSpec spec = *service_->engine().spec(id);
-  unregister_metrics(spec);
   bindings_.erase(id);
   service_->remove(id);
   spdlog::info("bfd {} {}: session removed (AdminDown sent)", spec.name,
@@ -343,83 +426,37 @@ void BfdSessions::on_state_changed(const bfd::io::StateEvent& e) {
   for (const auto& l : listeners_) l(e.spec, e.change);
 }
 
-void BfdSessions::register_metrics(SessionId id, const SessionSpec& spec) {
-  const Labels labels = session_labels(spec);
-  const bfd::io::Service* svc = service_.get();
-  auto session = [svc, id] { return svc->engine().find(id); };
-  auto nan = std::numeric_limits<double>::quiet_NaN();
-  metrics_.gauge_fn("fbf_bfd_session_state",
-                    "BFD session state (0 AdminDown, 1 Down, 2 Init, 3 Up)", labels, [=] {
-                      auto* s = session();
-                      return s ? static_cast<double>(s->variables().SessionState) : nan;
-                    });
-  auto counter = [&](const char* name, const char* help, Labels l, auto read) {
-    metrics_.counter_fn(name, help, std::move(l), [=]() -> std::uint64_t {
-      auto* s = session();
-      return s ? read(s->counters()) : 0;
-    });
+void BfdSessions::register_metrics() {
+  // Every family iterates the live sessions at scrape time: nothing is
+  // stored per session, and a removed one leaves no series behind.
+  auto family = [this](const char* name, const char* help, MetricType type, auto write) {
+    metric_families_.push_back(
+        metrics_.collect(name, help, type, [this, write](SampleWriter& w) {
+          for (const auto& r : metric_rows(service_->engine()))
+            write(w, r, SampleWriter::Label{"session", r.spec->name},
+                  SampleWriter::Label{"peer", r.peer});
+        }));
   };
-  counter("fbf_bfd_session_flaps_total", "BFD transitions out of Up", labels,
-          [](const bfd::SessionCounters& c) { return c.flaps; });
-  counter("fbf_bfd_packets_received_total", "BFD Control packets accepted", labels,
-          [](const bfd::SessionCounters& c) { return c.packets_in; });
-  counter("fbf_bfd_packets_sent_total", "BFD Control packets sent", labels,
-          [](const bfd::SessionCounters& c) { return c.packets_out; });
-  counter("fbf_bfd_detection_expiries_total", "BFD Detection Time expiries (failures detected)",
-          labels, [](const bfd::SessionCounters& c) { return c.detection_expiries; });
-  counter("fbf_bfd_echo_sent_total", "BFD Echo packets sent", labels,
-          [](const bfd::SessionCounters& c) { return c.echo_out; });
-  counter("fbf_bfd_echo_received_total", "BFD Echo packets of ours accepted back", labels,
-          [](const bfd::SessionCounters& c) { return c.echo_in; });
-  counter("fbf_bfd_echo_failures_total", "BFD Echo function failures (Down, diag 2)", labels,
-          [](const bfd::SessionCounters& c) { return c.echo_failures; });
-  for (std::size_t i = 0; i < bfd::kRxDropCount; ++i) {
-    counter("fbf_bfd_rx_dropped_total", "BFD packets a session discarded, by reason",
-            with(labels, "reason", std::string(bfd::to_string(static_cast<bfd::RxDrop>(i)))),
-            [i](const bfd::SessionCounters& c) { return c.drops[i]; });
+  using L = SampleWriter::Label;
+  for (const auto& f : kSessionGauges) {
+    family(f.name, f.help, MetricType::gauge,
+           [read = f.read](SampleWriter& w, const MetricRow& r, L session, L peer) {
+             w.sample({session, peer}, read(*r.session));
+           });
   }
-  auto gauge = [&](const char* name, const char* help, auto read) {
-    metrics_.gauge_fn(name, help, labels, [=] {
-      auto* s = session();
-      return s ? read(*s) : nan;
-    });
-  };
-  gauge("fbf_bfd_detection_time_seconds", "Negotiated BFD Detection Time",
-        [](const bfd::Session& s) { return seconds(s.detection_time_us()); });
-  gauge("fbf_bfd_transmit_interval_seconds", "Negotiated BFD transmit interval",
-        [](const bfd::Session& s) { return seconds(s.transmit_interval_us()); });
-  gauge("fbf_bfd_last_detection_latency_seconds",
-        "Time from the last packet to the last failure detection",
-        [nan](const bfd::Session& s) {
-          auto l = s.counters().last_detection_latency;
-          return l ? static_cast<double>(l->count()) / 1e6 : nan;
-        });
-  gauge("fbf_bfd_max_transmit_gap_seconds", "Largest gap between two of our transmissions",
-        [](const bfd::Session& s) {
-          return static_cast<double>(s.counters().max_tx_gap.count()) / 1e6;
-        });
-  gauge("fbf_bfd_echo_rtt_seconds", "Round trip of the last BFD Echo packet",
-        [nan](const bfd::Session& s) {
-          auto r = s.counters().last_echo_rtt;
-          return r ? static_cast<double>(r->count()) / 1e6 : nan;
-        });
-}
-
-void BfdSessions::unregister_metrics(const SessionSpec& spec) {
-  const Labels labels = session_labels(spec);
-  for (const char* name :
-       {"fbf_bfd_session_state", "fbf_bfd_session_flaps_total", "fbf_bfd_packets_received_total",
-        "fbf_bfd_packets_sent_total", "fbf_bfd_detection_expiries_total",
-        "fbf_bfd_detection_time_seconds", "fbf_bfd_transmit_interval_seconds",
-        "fbf_bfd_last_detection_latency_seconds", "fbf_bfd_max_transmit_gap_seconds",
-        "fbf_bfd_echo_sent_total", "fbf_bfd_echo_received_total", "fbf_bfd_echo_failures_total",
-        "fbf_bfd_echo_rtt_seconds"}) {
-    metrics_.remove(name, labels);
+  for (const auto& f : kSessionCounters) {
+    family(f.name, f.help, MetricType::counter,
+           [read = f.read](SampleWriter& w, const MetricRow& r, L session, L peer) {
+             w.sample({session, peer}, read(r.session->counters()));
+           });
   }
-  for (std::size_t i = 0; i < bfd::kRxDropCount; ++i) {
-    metrics_.remove("fbf_bfd_rx_dropped_total",
-                    with(labels, "reason", std::string(bfd::to_string(static_cast<bfd::RxDrop>(i)))));
-  }
+  family("fbf_bfd_rx_dropped_total", "BFD packets a session discarded, by reason",
+         MetricType::counter, [](SampleWriter& w, const MetricRow& r, L session, L peer) {
+           const auto& drops = r.session->counters().drops;
+           for (std::size_t i : drops_by_name())
+             w.sample({session, peer, {"reason", bfd::to_string(static_cast<bfd::RxDrop>(i))}},
+                      drops[i]);
+         });
 }
 
 json BfdSessions::show() const {

@@ -77,8 +77,8 @@ class BfdSessions {
  private:
   void add(const bfd::SessionSpec& spec);
   void remove(bfd::SessionId id);
-  void register_metrics(bfd::SessionId id, const bfd::SessionSpec& spec);
-  void unregister_metrics(const bfd::SessionSpec& spec);
+  // The per-session families: collectors over the live sessions, once.
+  void register_metrics();
   void on_state_changed(const bfd::io::StateEvent& event);
   struct Binding {
     std::string interface;  // name of the spec's key.ifindex; "" while unbound
@@ -97,6 +97,7 @@ class BfdSessions {
   std::map<bfd::SessionId, Binding> bindings_;  // single hop without a configured interface
   std::string snapshot_error_;                  // last getifaddrs failure logged
   platform::Timer resolve_timer_;
+  std::vector<Metrics::Registration> metric_families_;  // read service_: dropped first
 };
 
 }  // namespace fbf::agent

@@ -83,7 +83,9 @@ BgpNeighbors::BgpNeighbors(event_base* base, Metrics& metrics)
       metrics_(metrics),
       reaper_(std::make_unique<platform::PeriodicTimer>(base, std::chrono::milliseconds(200), [this] {
         std::erase_if(retiring_, [](const auto& e) { return !e->neighbor->has_connections(); });
-      })) {}
+      })) {
+  register_metrics();
+}
 
 BgpNeighbors::~BgpNeighbors() = default;
 
@@ -103,7 +105,6 @@ std::vector<std::string> BgpNeighbors::apply(const Config& config) {
       it->second->neighbor->stop(
           gone ? bgp::CeaseSubcode::peer_deconfigured : bgp::CeaseSubcode::other_configuration_change,
           {});
-      unregister_metrics(*it->second);
       retiring_.push_back(std::move(it->second));
       it = entries_.erase(it);
     } else {
@@ -132,7 +133,6 @@ void BgpNeighbors::start_neighbor(const NeighborConfig& n, const Config& config)
   e->neighbor = std::make_unique<bgp::io::Neighbor>(
       base_, session_config(n, config, id), transport(n, config), bgp_random_,
       [this, raw](const bgp::Action& a) { on_action(*raw, a); });
-  register_metrics(*e);
   entries_[n.name] = std::move(e);
   spdlog::info("bgp {} {}: AS {} {}{}", n.name, n.address.to_string(), n.remote_as,
                n.is_ibgp(config.agent.local_as) ? "iBGP" : "eBGP", n.passive ? ", passive" : "");
@@ -385,54 +385,50 @@ bool BgpNeighbors::draining() const {
   return false;
 }
 
-void BgpNeighbors::register_metrics(Entry& e) {
-  const Labels l{{"neighbor", e.config.name}, {"peer", e.config.address.to_string()}};
-  const bgp::io::Neighbor* n = e.neighbor.get();
-  const bgp::AdjRibOut* rib = &e.rib;
-  metrics_.gauge_fn("fbf_bgp_session_state",
-                    "BGP state (0 Idle, 1 Connect, 2 Active, 3 OpenSent, 4 OpenConfirm, 5 Established)",
-                    l, [n] { return static_cast<double>(n->session().state()); });
-  auto counter = [&](const char* name, const char* help, Labels labels, auto read) {
-    metrics_.counter_fn(name, help, std::move(labels),
-                        [n, read] { return static_cast<std::uint64_t>(read(n->session().counters())); });
+void BgpNeighbors::register_metrics() {
+  // Every family iterates the configured neighbors at scrape time, by name
+  // (retiring sessions, still flushing a NOTIFICATION, are not shown).
+  using L = SampleWriter::Label;
+  auto family = [this](const char* metric, const char* help, MetricType type, auto write) {
+    metric_families_.push_back(metrics_.collect(metric, help, type, [this, write](SampleWriter& w) {
+      for (const auto& [name, e] : entries_) {
+        const std::string peer = e->config.address.to_string();
+        write(w, *e, L{"neighbor", name}, L{"peer", peer});
+      }
+    }));
   };
+  family("fbf_bgp_session_state",
+         "BGP state (0 Idle, 1 Connect, 2 Active, 3 OpenSent, 4 OpenConfirm, 5 Established)",
+         MetricType::gauge, [](SampleWriter& w, const Entry& e, L neighbor, L peer) {
+           w.sample({neighbor, peer}, static_cast<double>(e.neighbor->session().state()));
+         });
   using C = bgp::SessionCounters;
-  counter("fbf_bgp_established_transitions_total", "BGP transitions into Established", l,
-          [](const C& c) { return c.established_transitions; });
-  counter("fbf_bgp_updates_received_total", "BGP UPDATE messages received", l,
-          [](const C& c) { return c.messages_in[2]; });
-  counter("fbf_bgp_updates_sent_total", "BGP UPDATE messages sent", l,
-          [](const C& c) { return c.messages_out[2]; });
-  counter("fbf_bgp_notifications_sent_total", "BGP NOTIFICATIONs sent", l,
-          [](const C& c) { return c.notifications_sent; });
-  counter("fbf_bgp_notifications_received_total", "BGP NOTIFICATIONs received", l,
-          [](const C& c) { return c.notifications_received; });
-  auto fam = [&](const char* f) {
-    Labels x = l;
-    x.emplace_back("family", f);
-    return x;
+  auto counter = [&](const char* metric, const char* help, std::uint64_t (*read)(const C&)) {
+    family(metric, help, MetricType::counter,
+           [read](SampleWriter& w, const Entry& e, L neighbor, L peer) {
+             w.sample({neighbor, peer}, read(e.neighbor->session().counters()));
+           });
   };
-  counter("fbf_bgp_prefixes_received_total", "Prefixes received (counted, not stored)", fam("ipv4"),
-          [](const C& c) { return c.ipv4.announced; });
-  counter("fbf_bgp_prefixes_received_total", "Prefixes received (counted, not stored)", fam("ipv6"),
-          [](const C& c) { return c.ipv6.announced; });
-  metrics_.gauge_fn("fbf_bgp_prefixes_announced", "Prefixes we currently announce", l,
-                    [rib] { return static_cast<double>(rib->sent_count()); });
-}
-
-void BgpNeighbors::unregister_metrics(const Entry& e) {
-  const Labels l{{"neighbor", e.config.name}, {"peer", e.config.address.to_string()}};
-  for (const char* name :
-       {"fbf_bgp_session_state", "fbf_bgp_established_transitions_total",
-        "fbf_bgp_updates_received_total", "fbf_bgp_updates_sent_total",
-        "fbf_bgp_notifications_sent_total", "fbf_bgp_notifications_received_total",
-        "fbf_bgp_prefixes_announced"})
-    metrics_.remove(name, l);
-  for (const char* f : {"ipv4", "ipv6"}) {
-    Labels x = l;
-    x.emplace_back("family", f);
-    metrics_.remove("fbf_bgp_prefixes_received_total", x);
-  }
+  counter("fbf_bgp_established_transitions_total", "BGP transitions into Established",
+          [](const C& c) -> std::uint64_t { return c.established_transitions; });
+  counter("fbf_bgp_updates_received_total", "BGP UPDATE messages received",
+          [](const C& c) -> std::uint64_t { return c.messages_in[2]; });
+  counter("fbf_bgp_updates_sent_total", "BGP UPDATE messages sent",
+          [](const C& c) -> std::uint64_t { return c.messages_out[2]; });
+  counter("fbf_bgp_notifications_sent_total", "BGP NOTIFICATIONs sent",
+          [](const C& c) -> std::uint64_t { return c.notifications_sent; });
+  counter("fbf_bgp_notifications_received_total", "BGP NOTIFICATIONs received",
+          [](const C& c) -> std::uint64_t { return c.notifications_received; });
+  family("fbf_bgp_prefixes_received_total", "Prefixes received (counted, not stored)",
+         MetricType::counter, [](SampleWriter& w, const Entry& e, L neighbor, L peer) {
+           const auto& c = e.neighbor->session().counters();
+           w.sample({neighbor, peer, {"family", "ipv4"}}, std::uint64_t{c.ipv4.announced});
+           w.sample({neighbor, peer, {"family", "ipv6"}}, std::uint64_t{c.ipv6.announced});
+         });
+  family("fbf_bgp_prefixes_announced", "Prefixes we currently announce", MetricType::gauge,
+         [](SampleWriter& w, const Entry& e, L neighbor, L peer) {
+           w.sample({neighbor, peer}, static_cast<double>(e.rib.sent_count()));
+         });
 }
 
 json BgpNeighbors::show_bgp() const {

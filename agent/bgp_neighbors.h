@@ -99,8 +99,8 @@ class BgpNeighbors {
   void refresh_routes(Entry& e);
   void open_listeners(const Config& config);
   void on_accept(Listener& l);
-  void register_metrics(Entry& e);
-  void unregister_metrics(const Entry& e);
+  // The per-neighbor families: collectors over entries_, once.
+  void register_metrics();
 
   event_base* base_;
   Metrics& metrics_;
@@ -122,6 +122,7 @@ class BgpNeighbors {
   std::set<std::string> closed_;  // set_closed(): held closed for maintenance
   std::function<void()> routes_sent_;
   std::unique_ptr<platform::PeriodicTimer> reaper_;
+  std::vector<Metrics::Registration> metric_families_;  // read entries_: dropped first
 };
 
 }  // namespace fbf::agent

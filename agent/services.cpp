@@ -57,6 +57,7 @@ Services::Services(event_base* base, Metrics& metrics, Hooks hooks,
     return hooks_.announced(it->second->config);
   };
   maintenance_ = std::make_unique<MaintenanceRunner>(base_, metrics_, std::move(mh));
+  register_metrics();
 }
 
 Services::~Services() = default;
@@ -64,14 +65,13 @@ Services::~Services() = default;
 std::vector<std::string> Services::apply(const Config& config) {
   applying_ = true;
   config_ = config;
-  // Removed services: their checks stop, their metrics go.
+  // Removed services: their checks stop (their metrics go with the entry).
   for (auto it = entries_.begin(); it != entries_.end();) {
     if (has_service(config, it->first)) {
       ++it;
       continue;
     }
     spdlog::info("service {}: removed from the configuration", it->first);
-    unregister_metrics(it->first);
     it = entries_.erase(it);
     routes_dirty_ = true;
   }
@@ -81,7 +81,6 @@ std::vector<std::string> Services::apply(const Config& config) {
     if (!slot) {
       slot = std::make_unique<Entry>();
       slot->config = s;
-      register_metrics(*slot);
     } else {
       routes_dirty_ = routes_dirty_ || !(slot->config.prefixes == s.prefixes);
       const bool restart = !same_health(slot->config, s);
@@ -219,51 +218,50 @@ json Services::show() const {
   return json{{"services", out}};
 }
 
-void Services::register_metrics(Entry& e) {
-  const Labels l{{"service", e.config.name}};
-  const Entry* p = &e;
-  metrics_.gauge_fn("fbf_service_health",
-                    "Health verdict of a service: 0 starting, 1 healthy, 2 failing, 3 disabled", l,
-                    [p] { return p->health ? verdict_value(p->health->verdict()) : 0.0; });
-  metrics_.gauge_fn("fbf_service_announcement",
-                    "What a service announces: 0 withdrawn, 1 announced, 2 degraded, "
-                    "3 graceful shutdown",
-                    l, [p] { return announcement_value(p->decision.announcement); });
-  metrics_.counter_fn("fbf_service_verdict_changes_total", "Health verdict changes", l, [p] {
-    return p->health ? p->health->core().counters().verdict_changes : std::uint64_t{0};
-  });
-  auto probes = [&](const char* result, auto read) {
-    metrics_.counter_fn("fbf_service_probes_total", "Health probes finished, by result",
-                        {{"service", e.config.name}, {"result", result}}, [p, read] {
-                          return p->health ? read(p->health->core().counters()) : std::uint64_t{0};
-                        });
+void Services::register_metrics() {
+  // Every family iterates the services at scrape time, by name.
+  using L = SampleWriter::Label;
+  auto family = [this](const char* metric, const char* help, MetricType type, auto write) {
+    metric_families_.push_back(metrics_.collect(metric, help, type, [this, write](SampleWriter& w) {
+      for (const auto& [name, e] : entries_) write(w, *e, L{"service", name});
+    }));
   };
   using C = checks::HealthCounters;
-  probes("ok", [](const C& c) { return c.probes_ok; });
-  probes("failed", [](const C& c) { return c.probes_failed; });
-  probes("timed_out", [](const C& c) { return c.probes_timed_out; });
-  metrics_.counter_fn("fbf_service_probe_slots_skipped_total",
-                      "Probe slots skipped because the previous probe was still running", l, [p] {
-                        return p->health ? p->health->core().counters().slots_skipped
-                                         : std::uint64_t{0};
-                      });
-  metrics_.gauge_fn("fbf_service_check_latency_seconds", "Latency of the last finished probe", l,
-                    [p] {
-                      return p->health ? std::chrono::duration<double>(
-                                             p->health->core().counters().last_latency)
-                                             .count()
-                                       : 0.0;
-                    });
-}
-
-void Services::unregister_metrics(const std::string& name) {
-  const Labels l{{"service", name}};
-  for (const char* m : {"fbf_service_health", "fbf_service_announcement",
-                        "fbf_service_verdict_changes_total", "fbf_service_probe_slots_skipped_total",
-                        "fbf_service_check_latency_seconds"})
-    metrics_.remove(m, l);
-  for (const char* r : {"ok", "failed", "timed_out"})
-    metrics_.remove("fbf_service_probes_total", {{"service", name}, {"result", r}});
+  // A service's health counters; zero before its check exists.
+  auto counters = [](const Entry& e) -> const C& {
+    static const C none;
+    return e.health ? e.health->core().counters() : none;
+  };
+  family("fbf_service_health",
+         "Health verdict of a service: 0 starting, 1 healthy, 2 failing, 3 disabled",
+         MetricType::gauge, [](SampleWriter& w, const Entry& e, L service) {
+           w.sample({service}, e.health ? verdict_value(e.health->verdict()) : 0.0);
+         });
+  family("fbf_service_announcement",
+         "What a service announces: 0 withdrawn, 1 announced, 2 degraded, 3 graceful shutdown",
+         MetricType::gauge, [](SampleWriter& w, const Entry& e, L service) {
+           w.sample({service}, announcement_value(e.decision.announcement));
+         });
+  family("fbf_service_verdict_changes_total", "Health verdict changes", MetricType::counter,
+         [counters](SampleWriter& w, const Entry& e, L service) {
+           w.sample({service}, std::uint64_t{counters(e).verdict_changes});
+         });
+  family("fbf_service_probes_total", "Health probes finished, by result", MetricType::counter,
+         [counters](SampleWriter& w, const Entry& e, L service) {
+           const C& c = counters(e);
+           w.sample({service, {"result", "failed"}}, std::uint64_t{c.probes_failed});
+           w.sample({service, {"result", "ok"}}, std::uint64_t{c.probes_ok});
+           w.sample({service, {"result", "timed_out"}}, std::uint64_t{c.probes_timed_out});
+         });
+  family("fbf_service_probe_slots_skipped_total",
+         "Probe slots skipped because the previous probe was still running", MetricType::counter,
+         [counters](SampleWriter& w, const Entry& e, L service) {
+           w.sample({service}, std::uint64_t{counters(e).slots_skipped});
+         });
+  family("fbf_service_check_latency_seconds", "Latency of the last finished probe",
+         MetricType::gauge, [counters](SampleWriter& w, const Entry& e, L service) {
+           w.sample({service}, std::chrono::duration<double>(counters(e).last_latency).count());
+         });
 }
 
 }  // namespace fbf::agent

@@ -79,8 +79,8 @@ class Services {
   struct Entry;
 
   void reevaluate(const std::string& name, std::string_view cause);
-  void register_metrics(Entry& e);
-  void unregister_metrics(const std::string& name);
+  // The per-service families: collectors over entries_, once.
+  void register_metrics();
 
   event_base* base_;
   Metrics& metrics_;
@@ -92,6 +92,7 @@ class Services {
   bool applying_ = false;  // batch route changes during apply()
   bool routes_dirty_ = false;
   bool stopped_ = false;
+  std::vector<Metrics::Registration> metric_families_;  // read entries_: dropped first
 };
 
 }  // namespace fbf::agent

@@ -213,5 +213,59 @@ TEST_F(BfdBindingTest, AnUnboundSessionIsLookedAtAgainOnATimer) {
   EXPECT_EQ(only(*s, "127.0.0.2"), id);
 }
 
+std::size_t count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// The per-session metrics are collected from the running sessions at scrape
+// time: a reload that removes a session takes its series with it.
+TEST_F(BfdBindingTest, MetricsShowExactlyTheLiveSessions) {
+  on("lo", lo_);
+  auto s = make();
+  const std::string peer = "[[bfd_peer]]\naddress = \"127.0.0.3\"\nmultihop = true\n";
+  ASSERT_TRUE(s->apply(parse(kNeighbor + peer)).empty());
+  const std::string rtr = "{session=\"rtr\",peer=\"127.0.0.2\"}";
+  const std::string other = "{session=\"127.0.0.3\",peer=\"127.0.0.3\"}";
+  std::string text = metrics_.render();
+  EXPECT_EQ(count(text, "# TYPE fbf_bfd_session_state gauge\n"), 1u) << text;
+  EXPECT_EQ(count(text, "# TYPE fbf_bfd_rx_dropped_total counter\n"), 1u) << text;
+  // Sorted by session name, both Down (1); counters as integers; no RTT yet.
+  const auto first = text.find("fbf_bfd_session_state" + other + " 1\n");
+  const auto second = text.find("fbf_bfd_session_state" + rtr + " 1\n");
+  ASSERT_NE(first, std::string::npos) << text;
+  ASSERT_NE(second, std::string::npos) << text;
+  EXPECT_LT(first, second);
+  EXPECT_NE(text.find("fbf_bfd_packets_received_total" + rtr + " 0\n"), std::string::npos);
+  EXPECT_NE(text.find("fbf_bfd_echo_rtt_seconds" + rtr + " NaN\n"), std::string::npos);
+  EXPECT_NE(text.find("fbf_bfd_rx_dropped_total{session=\"rtr\",peer=\"127.0.0.2\","
+                      "reason=\"bad_ttl\"} 0\n"),
+            std::string::npos);
+  EXPECT_EQ(count(text, "fbf_bfd_rx_dropped_total{session=\"rtr\""), bfd::kRxDropCount);
+  EXPECT_EQ(count(text, "peer=\"127.0.0.3\"}"), 13u);  // one per per-session family
+
+  ASSERT_TRUE(s->apply(parse(kNeighbor)).empty());  // reload: the bfd_peer is gone
+  text = metrics_.render();
+  EXPECT_EQ(text.find("127.0.0.3"), std::string::npos) << text;
+  EXPECT_NE(text.find("fbf_bfd_session_state" + rtr + " 1\n"), std::string::npos) << text;
+
+  ASSERT_TRUE(s->apply(parse(kNeighbor + peer)).empty());  // and back
+  EXPECT_NE(metrics_.render().find("fbf_bfd_session_state" + other), std::string::npos);
+
+  // No session at all: the per-session families vanish, the daemon-wide stay.
+  ASSERT_TRUE(s->apply(parse("[agent]\nlocal_as = 65500\n")).empty());
+  text = metrics_.render();
+  EXPECT_EQ(text.find("fbf_bfd_session_state"), std::string::npos) << text;
+  EXPECT_EQ(text.find("fbf_bfd_rx_dropped_total"), std::string::npos) << text;
+  EXPECT_NE(text.find("# TYPE fbf_bfd_rx_invalid_total counter\n"), std::string::npos) << text;
+
+  // The families leave with their BfdSessions: another can take them.
+  s.reset();
+  s = make();
+  ASSERT_TRUE(s->apply(parse(kNeighbor)).empty());
+  EXPECT_NE(metrics_.render().find("fbf_bfd_session_state" + rtr), std::string::npos);
+}
+
 }  // namespace
 }  // namespace fbf::agent
