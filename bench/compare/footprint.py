@@ -38,6 +38,7 @@ at a time (nothing measured concurrently).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import subprocess
@@ -410,12 +411,55 @@ def _epoch(s):
         return None
 
 
+# --- the packaged service user -------------------------------------------------------------------
+SERVICE_USER = "_fbf"
+
+
+@contextlib.contextmanager
+def service_user(node):
+    """fbfd as packaged: the Debian postinst creates the system user `_fbf`
+    and fbfd switches to it at start. This host may have no such user; then
+    fbfd stays root and glibc walks nsswitch past `files` and maps
+    libnss_systemd (~0.3 MiB) looking for it — a lab artefact, not what a
+    user runs. So, in the host namespace's view only (`ip netns exec`
+    bind-mounts /etc/netns/NS/* over /etc), passwd and group gain the user;
+    the machine's own files stay untouched and the overlay goes at exit."""
+    etc = Path("/etc/netns") / node.ns
+    present = any(line.split(":", 1)[0] == SERVICE_USER
+                  for line in Path("/etc/passwd").read_text().splitlines())
+    if present:
+        yield
+        return
+    uids = {int(line.split(":")[2]) for line in Path("/etc/passwd").read_text().splitlines()
+            if line.count(":") >= 3}
+    gids = {int(line.split(":")[2]) for line in Path("/etc/group").read_text().splitlines()
+            if line.count(":") >= 3}
+    uid = next(i for i in range(999, 100, -1) if i not in uids and i not in gids)
+    etc.mkdir(parents=True, exist_ok=True)
+    try:
+        (etc / "passwd").write_text(Path("/etc/passwd").read_text().rstrip("\n") + "\n"
+                                    + f"{SERVICE_USER}:x:{uid}:{uid}::/nonexistent:"
+                                    "/usr/sbin/nologin\n")
+        (etc / "group").write_text(Path("/etc/group").read_text().rstrip("\n") + "\n"
+                                   + f"{SERVICE_USER}:x:{uid}:\n")
+        yield
+    finally:
+        for f in ("passwd", "group"):
+            (etc / f).unlink(missing_ok=True)
+        try:
+            etc.rmdir()
+        except OSError:
+            pass
+
+
 # --- 1. idle --------------------------------------------------------------------------------------
 def measure_idle(kind, *, idle_seconds=60.0, settle=10.0, n=N_SESSIONS, log=print):
     from fbflab import Lab, wait_until
     bfd = kind in BFD_DAEMONS
-    with Lab(name=f"footprint-idle-{kind}") as lab:
+    with Lab(name=f"footprint-idle-{kind}") as lab, contextlib.ExitStack() as stack:
         r, h = build_lab(lab, n)
+        if kind == "fbfd":
+            stack.enter_context(service_user(h))
         router = make_router(r, n, bfd).start()
         m = Measured(kind, h, n).start()
 
@@ -491,8 +535,10 @@ def measure_startup(kind, *, timeout=40.0, log=print):
     """One cold start: fresh lab, fresh router, then the measured daemon."""
     from fbflab import Lab
     bfd = kind in BFD_DAEMONS
-    with Lab(name=f"footprint-start-{kind}") as lab:
+    with Lab(name=f"footprint-start-{kind}") as lab, contextlib.ExitStack() as stack:
         r, h = build_lab(lab, 1)
+        if kind == "fbfd":
+            stack.enter_context(service_user(h))
         router = make_router(r, 1, bfd).start()
         m = Measured(kind, h, 1)
         m.start()
