@@ -72,12 +72,13 @@ class Agent:
         self.socket = self.tmp / "run" / "fbfd.sock"
         self.log_path = self.tmp / "fbfd.log"
         self.env = dict(os.environ, **(env or {}))
+        self.wrapper = []  # argv run in front of fbfd's, e.g. unshare (test_bfd_auth_libcrypto.py)
         self.proc = None
 
     def start(self, wait=True):
         self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([str(FBFD), "-c", str(self.config), "--foreground"],
-                                     stdout=self.log, stderr=subprocess.STDOUT, env=self.env)
+        argv = self.wrapper + [str(FBFD), "-c", str(self.config), "--foreground"]
+        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, env=self.env)
         if wait:
             wait_until(lambda: self.ctl("show", "status").returncode == 0, 5, "fbfd to answer")
         return self
