@@ -234,6 +234,15 @@ BfdSessions::BfdSessions(event_base* base, Metrics& metrics, InterfaceSnapshot i
   const auto& io = service_->io_counters();
   metrics_.counter_fn("fbf_bfd_send_errors_total", "BFD packets the kernel refused to send", {},
                       [&io] { return io.send_errors; });
+  metrics_.counter_fn("fbf_bfd_send_calls_total",
+                      "System calls that sent BFD Control packets (one per batch when batched)",
+                      {}, [&io] { return io.send_calls; });
+  if (service_->transmit_path() == bfd::io::TransmitPath::batched)
+    spdlog::info("bfd: Control packets leave in batches (raw sockets, sendmmsg)");
+  else
+    spdlog::info("bfd: Control packets leave one system call each from their session's socket "
+                 "(no batching: {})",
+                 service_->per_session_reason());
   metrics_.counter_fn("fbf_bfd_wakeups_total",
                       "Wake-ups of the BFD timer wheel (one serves every session due)", {},
                       [&io] { return io.wakeups; });

@@ -30,6 +30,7 @@ struct UdpOptions {
   std::uint16_t port = 0;                 // 0: any
   std::string interface;                  // SO_BINDTODEVICE when set
   int send_ttl = 255;                     // IP_TTL / IPV6_UNICAST_HOPS
+  int traffic_class = 0;                  // IP_TOS / IPV6_TCLASS of what is sent
   // No minimum-TTL option: Linux applies IP_MINTTL to TCP only, so BFD checks
   // Datagram::ttl itself (RFC 5881 §5, RFC 5883 §5).
   bool receive_metadata = true;           // TTL, destination, interface on receive

@@ -3,6 +3,8 @@
 #include <array>
 #include <cerrno>
 
+#include "bfd/echo_frame.h"
+
 namespace fbf::bfd::io {
 
 namespace {
@@ -29,11 +31,16 @@ constexpr std::uint64_t kPollTickUs = 2000;
 // extra wake-up per session that really times out, plus at most one tick of
 // receive delay under polling.
 constexpr std::uint64_t kDetectQuantumUs = kPollTickUs;
+// Control packets queued per family before a batch is sent early.
+constexpr std::size_t kTransmitBatch = 256;
+// RFC 5881 §4 leaves the class open; network control (CS6), as BIRD, FRR
+// and routing protocols use, and as bfd/echo_frame.cpp builds it.
+constexpr int kTrafficClass = 0xc0;
 
 
 }  // namespace
 
-Service::Service(event_base* base, Random& random, StateCallback on_state)
+Service::Service(event_base* base, Random& random, StateCallback on_state, TransmitPath path)
     : base_(base),
       random_(random),
       on_state_(std::move(on_state)),
@@ -41,12 +48,20 @@ Service::Service(event_base* base, Random& random, StateCallback on_state)
       echo_(base, engine_,
             [this](SessionId id, const Actions& a, TimePoint now) {
               execute(id, a, now);
-              schedule_wakeup(now);
+              finish_event(now);
             }),
       batch_(kBatch, 512),
       wheel_(Clock::now()),
       wakeup_(base, [this] { on_wakeup(); }),
-      window_start_(Clock::now()) {}
+      window_start_(Clock::now()) {
+  if (path == TransmitPath::per_session) {
+    per_session_reason_ = "configured";
+  } else if (auto raw = platform::RawIpSender::open(kTransmitBatch)) {
+    raw_ = std::move(*raw);
+  } else {
+    per_session_reason_ = raw.error().what;
+  }
+}
 
 Service::~Service() = default;
 
@@ -81,6 +96,7 @@ std::expected<platform::UniqueFd, std::string> Service::open_transmit(const Sess
                                   .port = port,
                                   .interface = spec.key.multihop ? std::string() : spec.interface,
                                   .send_ttl = 255,
+                                  .traffic_class = kTrafficClass,
                                   .receive_metadata = false});
     if (fd) return std::move(*fd);
     last_error = fd.error().what;
@@ -108,6 +124,20 @@ std::expected<SessionId, std::string> Service::add(const SessionSpec& spec) {
   // A connected socket keeps its route: no lookup per packet. Without a
   // route yet (link down at start-up) it stays unconnected and uses sendto.
   link.connected = platform::connect_udp(link.tx.get(), link.peer).has_value();
+  // The batched path sends what this socket would: connect() fixed its
+  // source address and port, SO_BINDTODEVICE its interface.
+  if (raw_ && link.connected && raw_->can_send(spec.key.peer.family())) {
+    auto local = platform::local_endpoint(link.tx.get());
+    const std::uint32_t ifindex = spec.key.multihop || spec.interface.empty()
+                                      ? 0
+                                      : platform::interface_index(spec.interface);
+    if (local && !local->address.is_unspecified() &&
+        local->address.family() == spec.key.peer.family() &&
+        (ifindex != 0 || spec.key.multihop || spec.interface.empty())) {
+      link.raw_source = *local;
+      link.raw_ifindex = ifindex;
+    }
+  }
   // A timer leads straight to its link (links_ is node-based: stable), and
   // a received packet too (the engine's owner data): no table lookup per
   // event on the hot path.
@@ -118,7 +148,7 @@ std::expected<SessionId, std::string> Service::add(const SessionSpec& spec) {
   link.echo = uses_echo(spec);
   echo_.configure(sid, spec);
   execute(sid, engine_.find(sid)->start(now), now);
-  schedule_wakeup(now);
+  finish_event(now);
   return sid;
 }
 
@@ -128,7 +158,7 @@ void Service::set_timers(SessionId id, const TimerSettings& timers) {
   execute(id, engine_.set_timers(id, now, timers), now);
   echo_.configure(id, *engine_.spec(id));
   if (auto it = links_.find(id); it != links_.end()) it->second.echo = uses_echo(*engine_.spec(id));
-  schedule_wakeup(now);
+  finish_event(now);
 }
 
 void Service::remove(SessionId id) {
@@ -140,7 +170,7 @@ void Service::remove(SessionId id) {
   links_.erase(id);  // its wheel timers disarm themselves
   echo_.forget(id);
   engine_.remove(id);
-  schedule_wakeup(now);
+  finish_event(now);
 }
 
 void Service::admin_down_all() {
@@ -148,7 +178,7 @@ void Service::admin_down_all() {
   for (SessionId id : engine_.ids()) {
     execute(id, engine_.find(id)->admin_down(now, Diag::AdministrativelyDown), now);
   }
-  schedule_wakeup(now);
+  finish_event(now);
 }
 
 void Service::set_admin_down(SessionId id, bool down) {
@@ -157,7 +187,7 @@ void Service::set_admin_down(SessionId id, bool down) {
   const TimePoint now = Clock::now();
   execute(id, down ? session->admin_down(now, Diag::AdministrativelyDown) : session->admin_up(now),
           now);
-  schedule_wakeup(now);
+  finish_event(now);
 }
 
 std::optional<std::chrono::steady_clock::time_point> Service::since(SessionId id) const {
@@ -174,7 +204,7 @@ std::uint16_t Service::source_port(SessionId id) const {
 void Service::on_readable(Listener& listener) {
   const TimePoint now = Clock::now();
   drain(listener, now, /*to_empty=*/false);
-  schedule_wakeup(now);
+  finish_event(now);
 }
 
 void Service::drain(Listener& listener, TimePoint now, bool to_empty) {
@@ -218,13 +248,43 @@ void Service::on_wakeup() {
   wheel_.expire(now, [this](WheelTimer& timer) { on_timer(timer, Clock::now()); });
   const TimePoint end = Clock::now();
   update_receive_mode(end);
-  schedule_wakeup(end);
+  finish_event(end);
 }
 
 void Service::on_timer(WheelTimer& timer, TimePoint now) {
   Link& link = *reinterpret_cast<Link*>(static_cast<std::uintptr_t>(timer.cookie()));
   const auto kind = static_cast<TimerKind>(&timer - link.timers.data());
   execute(link.id, link, link.session->on_timer(now, kind), now);
+}
+
+bool Service::transmit(Link& link, std::span<const std::uint8_t> payload) {
+  if (link.raw_source) {
+    std::array<std::uint8_t, platform::RawIpSender::kMaxPacket> frame;
+    const std::size_t n =
+        build_udp_frame(link.raw_source->address, link.peer.address, 255, link.raw_source->port,
+                        link.peer.port, payload, frame);
+    if (n != 0 && raw_->queue(std::span(frame.data(), n), link.peer, link.raw_ifindex))
+      return true;
+  }
+  ++io_.send_calls;
+  return (link.connected ? platform::send_connected(link.tx.get(), payload)
+                         : platform::send_datagram(link.tx.get(), payload, link.peer))
+      .has_value();
+}
+
+void Service::finish_event(TimePoint now) {
+  if (raw_ && raw_->queued() > 0) {
+    const std::uint64_t calls = raw_->system_calls();
+    const auto flushed = raw_->flush();
+    io_.send_calls += raw_->system_calls() - calls;
+    io_.send_errors += flushed.failed;
+  }
+  schedule_wakeup(now);
+}
+
+bool Service::batched(SessionId id) const {
+  auto it = links_.find(id);
+  return it != links_.end() && it->second.raw_source.has_value();
 }
 
 void Service::schedule_wakeup(TimePoint now) {
@@ -268,12 +328,8 @@ void Service::execute(SessionId id, Link& link, const Actions& actions, TimePoin
   for (const Action& action : actions) {
     if (const auto* t = std::get_if<Transmit>(&action)) {
       auto wire = encode_signed(t->packet, session->auth());
-      const bool sent = wire && (link.connected
-                                     ? platform::send_connected(link.tx.get(), wire->bytes())
-                                     : platform::send_datagram(link.tx.get(), wire->bytes(),
-                                                               link.peer))
-                                    .has_value();
-      if (!sent) ++io_.send_errors;  // counted; the Detection Time covers lost packets
+      // counted; the Detection Time covers lost packets
+      if (!wire || !transmit(link, wire->bytes())) ++io_.send_errors;
     } else if (const auto* e = std::get_if<TransmitEcho>(&action)) {
       echo_unusable = echo_.send(id, e->packet, now) == EchoSendResult::no_socket || echo_unusable;
     } else if (const auto* a = std::get_if<ArmTimer>(&action)) {

@@ -3,7 +3,13 @@
 // expiries to the sans-I/O Engine/Session, and executes the actions they
 // return. One receive socket per (family, port) — 3784 single hop (RFC 5881
 // §4), 4784 multihop (RFC 5883 §4) — shared by every session; one transmit
-// socket per session with a source port in 49152-65535 and TTL 255. The
+// socket per session with a source port in 49152-65535 and TTL 255, which
+// holds the port and picks the route and source address. Transmitting:
+// where raw sockets could be opened (root or CAP_NET_RAW at start), the
+// packets an event produces are built with their IP and UDP headers (the
+// session's own source port) and leave together in one sendmmsg
+// (platform/raw_ip.h) when the event ends; otherwise, or for a session
+// without a route at start, one send on the session's socket each. The
 // Echo function's packets (port 3785) go through EchoIo (echo_io.h).
 //
 // Timers: every session timer lives in one TimerWheel (bfd/timer_wheel.h)
@@ -28,6 +34,7 @@
 #include "bfd/timer_wheel.h"
 #include "bfd/io/echo_io.h"
 #include "platform/event.h"
+#include "platform/raw_ip.h"
 #include "platform/udp.h"
 
 namespace fbf::bfd::io {
@@ -48,16 +55,22 @@ using StateCallback = std::function<void(const StateEvent&)>;
 
 struct IoCounters {
   std::uint64_t send_errors = 0;
+  std::uint64_t send_calls = 0;     // system calls that sent Control packets
   std::uint64_t receive_errors = 0;
   std::uint64_t wakeups = 0;        // timer wake-ups of the wheel
   std::uint64_t receive_calls = 0;  // batched reads (each one system call)
   bool polled = false;              // listeners read on the tick, not per datagram
 };
 
+enum class TransmitPath { batched, per_session };
+
 class Service {
  public:
   // The callback runs inside the loop; it must not remove sessions itself.
-  Service(event_base* base, Random& random, StateCallback on_state);
+  // `path` batched: raw sockets if they open (else per-session, see
+  // transmit_path()); per_session: never raw.
+  Service(event_base* base, Random& random, StateCallback on_state,
+          TransmitPath path = TransmitPath::batched);
   ~Service();
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
@@ -83,6 +96,11 @@ class Service {
   std::optional<std::chrono::steady_clock::time_point> since(SessionId id) const;
   std::uint16_t source_port(SessionId id) const;
   const IoCounters& io_counters() const { return io_; }
+  // How Control packets leave, and why not batched when they do not.
+  TransmitPath transmit_path() const { return raw_ ? TransmitPath::batched : TransmitPath::per_session; }
+  const std::string& per_session_reason() const { return per_session_reason_; }
+  // Whether this session's packets go through the batch (false: its own socket).
+  bool batched(SessionId id) const;
   const EchoCounters& echo_counters() const { return echo_.counters(); }
 
  private:
@@ -91,6 +109,10 @@ class Service {
     platform::UniqueFd tx;
     bool connected = false;  // tx is connect()ed to peer: send_connected()
     platform::Endpoint peer;
+    // Set when packets go through raw_: tx's address and port (fixed by
+    // connect), and the interface tx is bound to (0: the route decides).
+    std::optional<platform::Endpoint> raw_source;
+    std::uint32_t raw_ifindex = 0;
     std::uint16_t source_port = 0;
     std::array<WheelTimer, kTimerKindCount> timers;  // by TimerKind; cookie = &link
     TimePoint since;
@@ -112,6 +134,11 @@ class Service {
   void on_wakeup();
   void on_timer(WheelTimer& timer, TimePoint now);
   void execute(SessionId id, Link& link, const Actions& actions, TimePoint now);
+  // Queues (batched path) or sends one Control packet; false if it failed.
+  bool transmit(Link& link, std::span<const std::uint8_t> payload);
+  // The end of every event: what it queued leaves (one system call per
+  // family), then the wake-up is re-armed.
+  void finish_event(TimePoint now);
   void schedule_wakeup(TimePoint now);
   void update_receive_mode(TimePoint now);
   void execute(SessionId id, const Actions& actions, TimePoint now);
@@ -122,6 +149,8 @@ class Service {
   Engine engine_;
   EchoIo echo_;
   std::unordered_map<SessionId, Link> links_;  // node-based: the wheel holds pointers into it
+  std::unique_ptr<platform::RawIpSender> raw_;  // null: per-session sends
+  std::string per_session_reason_;
   std::map<std::pair<platform::Family, bool>, Listener> listeners_;
   platform::DatagramBatch batch_;
   TimerWheel wheel_;

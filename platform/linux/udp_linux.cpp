@@ -76,12 +76,16 @@ std::expected<UniqueFd, UdpError> open_udp(const UdpOptions& o) {
     return std::unexpected(error("bind to interface " + o.interface));
   if (v4) {
     if (!set_int(s, IPPROTO_IP, IP_TTL, o.send_ttl)) return std::unexpected(error("IP_TTL"));
+    if (o.traffic_class != 0 && !set_int(s, IPPROTO_IP, IP_TOS, o.traffic_class))
+      return std::unexpected(error("IP_TOS"));
     if (o.receive_metadata && (!set_int(s, IPPROTO_IP, IP_RECVTTL, 1) ||
                                !set_int(s, IPPROTO_IP, IP_PKTINFO, 1)))
       return std::unexpected(error("IP_RECVTTL/IP_PKTINFO"));
   } else {
     if (!set_int(s, IPPROTO_IPV6, IPV6_UNICAST_HOPS, o.send_ttl))
       return std::unexpected(error("IPV6_UNICAST_HOPS"));
+    if (o.traffic_class != 0 && !set_int(s, IPPROTO_IPV6, IPV6_TCLASS, o.traffic_class))
+      return std::unexpected(error("IPV6_TCLASS"));
     if (o.receive_metadata && (!set_int(s, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1) ||
                                !set_int(s, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1)))
       return std::unexpected(error("IPV6_RECVHOPLIMIT/IPV6_RECVPKTINFO"));

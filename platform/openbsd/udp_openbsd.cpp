@@ -60,6 +60,8 @@ std::expected<UniqueFd, UdpError> open_udp(const UdpOptions& o) {
     return std::unexpected(error("SO_REUSEADDR"));
   if (v4) {
     if (!set_int(s, IPPROTO_IP, IP_TTL, o.send_ttl)) return std::unexpected(error("IP_TTL"));
+    if (o.traffic_class != 0 && !set_int(s, IPPROTO_IP, IP_TOS, o.traffic_class))
+      return std::unexpected(error("IP_TOS"));
     if (o.receive_metadata && (!set_int(s, IPPROTO_IP, IP_RECVTTL, 1) ||
                                !set_int(s, IPPROTO_IP, IP_RECVDSTADDR, 1) ||
                                !set_int(s, IPPROTO_IP, IP_RECVIF, 1)))
@@ -67,6 +69,8 @@ std::expected<UniqueFd, UdpError> open_udp(const UdpOptions& o) {
   } else {
     if (!set_int(s, IPPROTO_IPV6, IPV6_UNICAST_HOPS, o.send_ttl))
       return std::unexpected(error("IPV6_UNICAST_HOPS"));
+    if (o.traffic_class != 0 && !set_int(s, IPPROTO_IPV6, IPV6_TCLASS, o.traffic_class))
+      return std::unexpected(error("IPV6_TCLASS"));
     if (o.receive_metadata && (!set_int(s, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1) ||
                                !set_int(s, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1)))
       return std::unexpected(error("IPV6_RECVHOPLIMIT/IPV6_RECVPKTINFO"));

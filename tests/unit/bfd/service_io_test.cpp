@@ -17,11 +17,15 @@
 #include <chrono>
 #include <cstring>
 #include <functional>
+#include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "bfd/packet.h"
 #include "bfd_test_support.h"
+#include "bfd/echo_frame.h"
+#include "platform/raw_ip.h"
 #include "platform/udp.h"
 
 namespace fbf::bfd::io {
@@ -31,6 +35,12 @@ using namespace std::chrono_literals;
 using platform::IpAddress;
 
 IpAddress ip(const char* s) { return *IpAddress::parse(s); }
+
+// Loopback delivery may finish in ksoftirqd after the send returned.
+bool wait_readable(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  return ::poll(&p, 1, 2000) == 1;
+}
 
 constexpr std::uint32_t kPeerDiscr = 0xbeef;
 constexpr std::uint32_t kFastUs = 10'000;  // 10 ms x 3: Detection Time 30 ms
@@ -57,7 +67,7 @@ class Peer {
                                   .bind_address = ip(address),
                                   .port = kSingleHopPort,
                                   .send_ttl = 255,
-                                  .receive_metadata = false,
+                                  .receive_metadata = true,
                                   .reuse_address = true,
                                   .receive_buffer = 1 << 20});
     EXPECT_TRUE(fd) << fd.error().what;
@@ -66,6 +76,22 @@ class Peer {
   int fd() const { return fd_.get(); }
 
   // The last packet fbfd sent, if any arrived.
+  struct Received {
+    ControlPacket packet;
+    platform::Endpoint source;
+    int ttl = -1;
+  };
+  // Every packet queued, with where it came from and its TTL.
+  std::vector<Received> receive_all() {
+    std::array<std::uint8_t, 128> buf{};
+    std::vector<Received> out;
+    while (auto got = platform::receive_datagram(fd_.get(), buf)) {
+      if (!*got) break;
+      if (auto p = decode((**got).payload)) out.push_back({*p, (**got).source, (**got).ttl});
+    }
+    return out;
+  }
+
   std::optional<ControlPacket> receive() {
     std::array<std::uint8_t, 128> buf{};
     std::optional<ControlPacket> last;
@@ -102,10 +128,43 @@ class ServiceIo : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!own_network_namespace()) GTEST_SKIP() << "needs root for a network namespace";
+    make_service(TransmitPath::batched);
+  }
+
+  void make_service(TransmitPath path) {
+    service_.reset();
     base_.reset(event_base_new());
-    service_ = std::make_unique<Service>(base_.get(), random_, [this](const StateEvent& e) {
-      changes_.push_back(e.change);
-    });
+    service_ = std::make_unique<Service>(
+        base_.get(), random_, [this](const StateEvent& e) { changes_.push_back(e.change); }, path);
+  }
+
+  // Eight sessions to 127.0.0.2-9, then AdminDown for all of them in one
+  // event: what each peer receives, and the system calls that took.
+  void admin_down_eight(std::vector<SessionId>& ids, std::vector<Peer::Received>& got,
+                        std::uint64_t& calls) {
+    std::vector<std::unique_ptr<Peer>> peers;
+    for (int i = 0; i < 8; ++i) {
+      const std::string address = "127.0.0." + std::to_string(2 + i);
+      peers.push_back(std::make_unique<Peer>(address.c_str()));
+      SessionSpec spec;
+      spec.name = address;
+      spec.key.peer = ip(address.c_str());
+      spec.key.local = ip("127.0.0.1");
+      auto added = service_->add(spec);
+      ASSERT_TRUE(added) << added.error();
+      ids.push_back(*added);
+    }
+    run_until([] { return false; }, 50ms);
+    for (auto& p : peers) p->receive_all();  // whatever start-up sent
+    const std::uint64_t before = service_->io_counters().send_calls;
+    service_->admin_down_all();
+    calls = service_->io_counters().send_calls - before;
+    for (auto& p : peers) {
+      EXPECT_TRUE(wait_readable(p->fd()));
+      auto r = p->receive_all();
+      ASSERT_EQ(r.size(), 1u);
+      got.push_back(r.front());
+    }
   }
 
   // Runs the loop until `done` or the time is up.
@@ -222,6 +281,125 @@ TEST_F(ServiceIo, HeavyReceiveLoadSwitchesToPollingAndBack) {
     return !service_->io_counters().polled;
   }, 3s));
   EXPECT_EQ(session(id).variables().SessionState, State::Up);
+}
+
+// The batched transmit path (platform/raw_ip.h): one event's packets leave
+// in one system call, yet each from its session's own socket's address and
+// source port (RFC 5881 §4) with TTL 255 (§5) — what the per-session path
+// puts on the wire, one call per packet.
+TEST_F(ServiceIo, AnEventsPacketsLeaveInOneSystemCallEachFromItsSessionsPort) {
+  ASSERT_EQ(service_->transmit_path(), TransmitPath::batched) << service_->per_session_reason();
+  std::vector<SessionId> ids;
+  std::vector<Peer::Received> got;
+  std::uint64_t calls = 0;
+  admin_down_eight(ids, got, calls);
+  ASSERT_EQ(got.size(), 8u);
+  EXPECT_EQ(calls, 1u);
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    EXPECT_TRUE(service_->batched(ids[i]));
+    EXPECT_EQ(got[i].packet.state, State::AdminDown);
+    EXPECT_EQ(got[i].packet.diag, Diag::AdministrativelyDown);
+    EXPECT_EQ(got[i].packet.my_discriminator, ids[i]);
+    EXPECT_EQ(got[i].source.address, ip("127.0.0.1"));
+    EXPECT_EQ(got[i].source.port, service_->source_port(ids[i]));
+    EXPECT_GE(got[i].source.port, 49152);
+    EXPECT_EQ(got[i].ttl, 255);
+  }
+  EXPECT_EQ(service_->io_counters().send_errors, 0u);
+}
+
+TEST_F(ServiceIo, PerSessionPathPutsTheSamePacketsOnTheWireOneCallEach) {
+  make_service(TransmitPath::per_session);
+  ASSERT_EQ(service_->transmit_path(), TransmitPath::per_session);
+  std::vector<SessionId> ids;
+  std::vector<Peer::Received> got;
+  std::uint64_t calls = 0;
+  admin_down_eight(ids, got, calls);
+  ASSERT_EQ(got.size(), 8u);
+  EXPECT_EQ(calls, 8u);
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    EXPECT_FALSE(service_->batched(ids[i]));
+    EXPECT_EQ(got[i].packet.state, State::AdminDown);
+    EXPECT_EQ(got[i].source.address, ip("127.0.0.1"));
+    EXPECT_EQ(got[i].source.port, service_->source_port(ids[i]));
+    EXPECT_EQ(got[i].ttl, 255);
+  }
+}
+
+// --- platform::RawIpSender, with frames as bfd/echo_frame.h builds them ---
+
+std::vector<std::uint8_t> frame(const char* from, std::uint16_t from_port, const char* to,
+                                std::span<const std::uint8_t> payload) {
+  std::vector<std::uint8_t> out(platform::RawIpSender::kMaxPacket);
+  out.resize(build_udp_frame(ip(from), ip(to), 255, from_port, kSingleHopPort, payload, out));
+  return out;
+}
+
+TEST(RawIpSender, ARefusedPacketDoesNotHoldBackTheOthersNorAFullBatch) {
+  if (!own_network_namespace()) GTEST_SKIP() << "needs root for a network namespace";
+  Peer peer("127.0.0.2");
+  auto sender = platform::RawIpSender::open(4);
+  ASSERT_TRUE(sender) << sender.error().what;
+  const std::array<std::uint8_t, 3> payload{1, 2, 3};
+  const platform::Endpoint to{ip("127.0.0.2"), kSingleHopPort, 0};
+  for (std::uint16_t i = 0; i < 10; ++i) {
+    if (i == 5) {  // no route to it in this namespace: ENETUNREACH
+      ASSERT_TRUE((*sender)->queue(frame("127.0.0.1", 50000, "203.0.113.9", payload),
+                                   {ip("203.0.113.9"), kSingleHopPort, 0}, 0));
+    }
+    ASSERT_TRUE((*sender)->queue(frame("127.0.0.1", 50000 + i, "127.0.0.2", payload), to, 0));
+  }
+  const auto result = (*sender)->flush();  // 11 queued, capacity 4: two batches went early
+  EXPECT_EQ(result.sent, 10u);
+  EXPECT_EQ(result.failed, 1u);
+  EXPECT_EQ(result.last_errno, ENETUNREACH);
+  EXPECT_EQ((*sender)->queued(), 0u);
+  EXPECT_GE((*sender)->system_calls(), 3u);
+  std::array<std::uint8_t, 64> buf{};
+  std::vector<std::uint16_t> ports;
+  while (ports.size() < 10 && wait_readable(peer.fd())) {
+    auto got = platform::receive_datagram(peer.fd(), buf);
+    if (!got || !*got) break;
+    ports.push_back((**got).source.port);
+    EXPECT_EQ((**got).ttl, 255);
+    EXPECT_EQ((**got).payload.size(), payload.size());
+  }
+  std::vector<std::uint16_t> want;
+  for (std::uint16_t i = 0; i < 10; ++i) want.push_back(50000 + i);
+  EXPECT_EQ(ports, want);
+}
+
+TEST(RawIpSender, Ipv6FramesArriveWithTheirChecksumAndTheForcedInterface) {
+  if (!own_network_namespace()) GTEST_SKIP() << "needs root for a network namespace";
+  auto rx = platform::open_udp({.family = platform::Family::v6,
+                                .bind_address = ip("::1"),
+                                .port = kSingleHopPort});
+  ASSERT_TRUE(rx) << rx.error().what;
+  auto sender = platform::RawIpSender::open(8);
+  ASSERT_TRUE(sender) << sender.error().what;
+  ASSERT_TRUE((*sender)->can_send(platform::Family::v6));
+  const std::array<std::uint8_t, 24> payload{0x20, 0x40, 3, 24};
+  const platform::Endpoint to{ip("::1"), kSingleHopPort, 0};
+  // The receiving stack verifies the UDP checksum (mandatory in IPv6): a
+  // wrong one would be dropped, and this test would see nothing.
+  ASSERT_TRUE((*sender)->queue(frame("::1", 50001, "::1", payload), to, if_nametoindex("lo")));
+  // An interface that does not exist: refused, counted.
+  ASSERT_TRUE((*sender)->queue(frame("::1", 50002, "::1", payload), to, 9999));
+  const auto result = (*sender)->flush();
+  EXPECT_EQ(result.sent, 1u);
+  EXPECT_EQ(result.failed, 1u);
+  std::array<std::uint8_t, 64> buf{};
+  ASSERT_TRUE(wait_readable(rx->get()));
+  auto got = platform::receive_datagram(rx->get(), buf);
+  ASSERT_TRUE(got && *got);
+  EXPECT_EQ((**got).source.port, 50001);
+  EXPECT_EQ((**got).ttl, 255);
+  EXPECT_TRUE(std::equal(payload.begin(), payload.end(), (**got).payload.begin(),
+                         (**got).payload.end()));
+  // A frame of the wrong size or family is not queued at all.
+  std::vector<std::uint8_t> huge(platform::RawIpSender::kMaxPacket + 1, 0x45);
+  EXPECT_FALSE((*sender)->queue(huge, to, 0));
+  EXPECT_FALSE((*sender)->queue(frame("127.0.0.1", 1, "127.0.0.2", payload), to, 0));
 }
 
 }  // namespace

@@ -2,7 +2,9 @@
 #include "platform/udp.h"
 
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <poll.h>
+#include <sys/socket.h>
 
 #include <array>
 
@@ -48,6 +50,25 @@ TEST(Udp, SendTtlIsWhatTheReceiverSees) {
   auto d = wait_for(rx->get(), buf);
   ASSERT_TRUE(d);
   EXPECT_EQ(d->ttl, 254);
+}
+
+// What the receiver would see in the IP header: the socket's class (the
+// BFD transmit sockets use CS6, as the raw path's frames carry).
+TEST(Udp, TrafficClassIsSetOnBothFamilies) {
+  auto v4 = open_udp({.family = Family::v4, .traffic_class = 0xc0, .receive_metadata = false});
+  auto v6 = open_udp({.family = Family::v6, .traffic_class = 0xc0, .receive_metadata = false});
+  auto plain = open_udp({.family = Family::v4, .receive_metadata = false});
+  ASSERT_TRUE(v4 && v6 && plain);
+  int tos = -1, tclass = -1, plain_tos = -1;
+  socklen_t len = sizeof(int);
+  ASSERT_EQ(::getsockopt(v4->get(), IPPROTO_IP, IP_TOS, &tos, &len), 0);
+  len = sizeof(int);
+  ASSERT_EQ(::getsockopt(v6->get(), IPPROTO_IPV6, IPV6_TCLASS, &tclass, &len), 0);
+  len = sizeof(int);
+  ASSERT_EQ(::getsockopt(plain->get(), IPPROTO_IP, IP_TOS, &plain_tos, &len), 0);
+  EXPECT_EQ(tos, 0xc0);
+  EXPECT_EQ(tclass, 0xc0);
+  EXPECT_EQ(plain_tos, 0);
 }
 
 TEST(Udp, ReportsHopLimitOnIPv6) {
