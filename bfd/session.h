@@ -115,6 +115,12 @@ class Session {
   Actions on_echo(TimePoint now, const EchoPacket& packet);
   // A timer armed by an ArmTimer action expired.
   Actions on_timer(TimePoint now, TimerKind kind);
+  // The adapter's word that the packet this session last handed it left
+  // only at `at` (sent in a batch at the end of the event, and the event was
+  // held up). The next transmission is then timed from the wire, so no gap
+  // between two of our packets is shorter than §6.8.7 allows. A delay of
+  // less than a quarter of the transmit grid's step changes nothing.
+  Actions transmission_left(TimePoint at);
   // §6.8.16: hold the session in AdminDown; `diag` is normally
   // AdministrativelyDown (7), or PathDown (5) when the path is known failed.
   Actions admin_down(TimePoint now, Diag diag = Diag::AdministrativelyDown);

@@ -21,16 +21,6 @@ constexpr int kBatchesPerWakeup = 4;
 constexpr int kListenerReceiveBuffer = 4 << 20;
 // The polled mode's tick: received packets wait at most this long.
 constexpr std::uint64_t kPollTickUs = 2000;
-// Detection timers are armed lazily (the session re-arms on expiry when
-// packets have pushed its deadline on), so most expiries are early and only
-// re-arm. They are rounded *down* to the transmit grid (+ the engine's
-// phase), where 50 ms transmissions fall (timers.h), so those expiries share
-// wake-ups; an expiry that finds its deadline less than one quantum away is
-// armed at the exact deadline (detect_wakeup(), timers.h). So a Detection Time ends on
-// time — the wheel's 100 µs slot plus wake-up latency — at the cost of one
-// extra wake-up per session that really times out, plus at most one tick of
-// receive delay under polling.
-constexpr std::uint64_t kDetectQuantumUs = kPollTickUs;
 // Control packets queued per family before a batch is sent early.
 constexpr std::size_t kTransmitBatch = 256;
 // RFC 5881 §4 leaves the class open; network control (CS6), as BIRD, FRR
@@ -58,6 +48,7 @@ Service::Service(event_base* base, Random& random, StateCallback on_state, Trans
     per_session_reason_ = "configured";
   } else if (auto raw = platform::RawIpSender::open(kTransmitBatch)) {
     raw_ = std::move(*raw);
+    queued_.reserve(kTransmitBatch);
   } else {
     per_session_reason_ = raw.error().what;
   }
@@ -167,6 +158,7 @@ void Service::remove(SessionId id) {
   const TimePoint now = Clock::now();
   // RFC 5880 §6.8.16: tell the peer this is administrative, not a failure.
   execute(id, s->admin_down(now, Diag::AdministrativelyDown), now);
+  send_queued();     // the batch may point at this link
   links_.erase(id);  // its wheel timers disarm themselves
   echo_.forget(id);
   engine_.remove(id);
@@ -257,14 +249,16 @@ void Service::on_timer(WheelTimer& timer, TimePoint now) {
   execute(link.id, link, link.session->on_timer(now, kind), now);
 }
 
-bool Service::transmit(Link& link, std::span<const std::uint8_t> payload) {
+bool Service::transmit(Link& link, std::span<const std::uint8_t> payload, TimePoint now) {
   if (link.raw_source) {
     std::array<std::uint8_t, platform::RawIpSender::kMaxPacket> frame;
     const std::size_t n =
         build_udp_frame(link.raw_source->address, link.peer.address, 255, link.raw_source->port,
                         link.peer.port, payload, frame);
-    if (n != 0 && raw_->queue(std::span(frame.data(), n), link.peer, link.raw_ifindex))
+    if (n != 0 && raw_->queue(std::span(frame.data(), n), link.peer, link.raw_ifindex)) {
+      queued_.push_back({&link, now});
       return true;
+    }
   }
   ++io_.send_calls;
   return (link.connected ? platform::send_connected(link.tx.get(), payload)
@@ -272,13 +266,30 @@ bool Service::transmit(Link& link, std::span<const std::uint8_t> payload) {
       .has_value();
 }
 
-void Service::finish_event(TimePoint now) {
-  if (raw_ && raw_->queued() > 0) {
-    const std::uint64_t calls = raw_->system_calls();
-    const auto flushed = raw_->flush();
-    io_.send_calls += raw_->system_calls() - calls;
-    io_.send_errors += flushed.failed;
+void Service::send_queued() {
+  if (queued_.empty()) return;
+  const std::uint64_t calls = raw_->system_calls();
+  const auto flushed = raw_->flush();
+  io_.send_calls += raw_->system_calls() - calls;
+  io_.send_errors += flushed.failed;
+  // A batch leaves when its event ends: normally within tens of µs of each
+  // session's turn, but a stall of the process (a busy or virtualised host)
+  // holds the whole batch. Those sessions time their next packet from now,
+  // or that gap on the wire would be short by the stall (§6.8.7).
+  const TimePoint left = Clock::now();
+  constexpr Microseconds kNoticeable{100};
+  std::vector<Queued> batch;
+  batch.swap(queued_);
+  for (const Queued& q : batch) {
+    if (left - q.at < kNoticeable) continue;
+    execute(q.link->id, *q.link, q.link->session->transmission_left(left), left);
   }
+  batch.clear();
+  if (queued_.empty()) queued_.swap(batch);  // keep the capacity: no allocation per event
+}
+
+void Service::finish_event(TimePoint now) {
+  send_queued();
   schedule_wakeup(now);
 }
 
@@ -329,15 +340,11 @@ void Service::execute(SessionId id, Link& link, const Actions& actions, TimePoin
     if (const auto* t = std::get_if<Transmit>(&action)) {
       auto wire = encode_signed(t->packet, session->auth());
       // counted; the Detection Time covers lost packets
-      if (!wire || !transmit(link, wire->bytes())) ++io_.send_errors;
+      if (!wire || !transmit(link, wire->bytes(), now)) ++io_.send_errors;
     } else if (const auto* e = std::get_if<TransmitEcho>(&action)) {
       echo_unusable = echo_.send(id, e->packet, now) == EchoSendResult::no_socket || echo_unusable;
     } else if (const auto* a = std::get_if<ArmTimer>(&action)) {
-      const TimePoint at =
-          a->kind == TimerKind::Detect
-              ? detect_wakeup(a->at, now, kDetectQuantumUs, engine_.transmit_grid_phase())
-              : a->at;
-      wheel_.arm(link.timers[static_cast<std::size_t>(a->kind)], at);
+      wheel_.arm(link.timers[static_cast<std::size_t>(a->kind)], a->at);
     } else if (const auto* c = std::get_if<CancelTimer>(&action)) {
       wheel_.cancel(link.timers[static_cast<std::size_t>(c->kind)]);
     } else if (const auto* sc = std::get_if<StateChanged>(&action)) {

@@ -29,6 +29,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "bfd/engine.h"
 #include "bfd/timer_wheel.h"
@@ -135,9 +136,12 @@ class Service {
   void on_timer(WheelTimer& timer, TimePoint now);
   void execute(SessionId id, Link& link, const Actions& actions, TimePoint now);
   // Queues (batched path) or sends one Control packet; false if it failed.
-  bool transmit(Link& link, std::span<const std::uint8_t> payload);
-  // The end of every event: what it queued leaves (one system call per
-  // family), then the wake-up is re-armed.
+  bool transmit(Link& link, std::span<const std::uint8_t> payload, TimePoint now);
+  // Sends what is queued (one system call per family); a session whose
+  // packet waited tells its session when it really left
+  // (Session::transmission_left).
+  void send_queued();
+  // The end of every event: send_queued(), then the wake-up is re-armed.
   void finish_event(TimePoint now);
   void schedule_wakeup(TimePoint now);
   void update_receive_mode(TimePoint now);
@@ -151,6 +155,11 @@ class Service {
   std::unordered_map<SessionId, Link> links_;  // node-based: the wheel holds pointers into it
   std::unique_ptr<platform::RawIpSender> raw_;  // null: per-session sends
   std::string per_session_reason_;
+  struct Queued {
+    Link* link;
+    TimePoint at;  // when the session sent it
+  };
+  std::vector<Queued> queued_;  // raw_'s packets, in order
   std::map<std::pair<platform::Family, bool>, Listener> listeners_;
   platform::DatagramBatch batch_;
   TimerWheel wheel_;

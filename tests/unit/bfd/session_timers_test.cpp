@@ -219,6 +219,51 @@ TEST(SessionTransmit, DetectMultOneJittersTo90Percent) {
   }
 }
 
+// A packet that left later than the session sent it (a batch held up by a
+// stall): the next one is timed from when it left, so the gap on the wire
+// stays inside the §6.8.7 window; a delay within a quarter of the grid step
+// (100 ms interval: 2 ms step, timers.h) changes nothing.
+// Every packet that moves the Detection Time's end re-arms the timer there
+// (not lazily at expiry): the timer only fires on a real timeout.
+TEST(SessionDetect, EachPacketReArmsTheDetectionTimerAtItsNewDeadline) {
+  SeededRandom random(3);
+  Session s(fast_config(), random);
+  TimePoint t = settle_up(s);
+  for (int i = 1; i <= 5; ++i) {
+    const TimePoint at = t + i * 40ms;
+    auto a = deliver(s, at, peer_packet(State::Up, kOurDiscr, 100'000, 100'000));
+    EXPECT_EQ(armed(a, TimerKind::Detect), at + 300ms) << "packet " << i;
+  }
+}
+
+TEST(SessionTransmit, NextPacketIsTimedFromWhenTheLastOneReallyLeft) {
+  SeededRandom random(11);
+  Session s(fast_config(), random);
+  TimePoint t = settle_up(s) + 100ms;
+  for (int i = 0; i < 200; ++i) {
+    auto next = armed(s.on_timer(t, TimerKind::Transmit), TimerKind::Transmit);
+    ASSERT_TRUE(next);
+    EXPECT_TRUE(s.transmission_left(t + 400us).empty());  // under 0.5 ms: as armed
+    const TimePoint left = t + 4ms;                        // held up 4 ms
+    auto moved = armed(s.transmission_left(left), TimerKind::Transmit);
+    ASSERT_TRUE(moved);
+    EXPECT_GE(*moved - left, 75ms);
+    EXPECT_LE(*moved - left, 100ms);
+    EXPECT_TRUE(s.transmission_left(left).empty());  // told twice: once is enough
+    t = *moved;
+  }
+}
+
+TEST(SessionTransmit, LargestGapIsMeasuredFromWhenAPacketReallyLeft) {
+  FixedRandom random;
+  Session s(fast_config(), random);
+  s.start(kT0);
+  s.on_timer(kT0 + 1s, TimerKind::Transmit);
+  s.transmission_left(kT0 + 1s + 30ms);       // it left 30 ms late
+  s.on_timer(kT0 + 2500ms, TimerKind::Transmit);  // the loop was late
+  EXPECT_EQ(s.counters().max_tx_gap, Microseconds{1'470'000});
+}
+
 TEST(SessionTransmit, LargestGapIsCounted) {
   FixedRandom random;
   Session s(fast_config(), random);
