@@ -288,14 +288,13 @@ void Service::send_queued() {
   // or that gap on the wire would be short by the stall (§6.8.7).
   const TimePoint left = Clock::now();
   constexpr Microseconds kNoticeable{100};
-  std::vector<Queued> batch;
-  batch.swap(queued_);
-  for (const Queued& q : batch) {
+  // transmission_left() only re-arms timers, never transmits: queued_ does
+  // not change under this loop.
+  for (const Queued& q : queued_) {
     if (left - q.at < kNoticeable) continue;
     execute(q.link->id, *q.link, q.link->session->transmission_left(left), left);
   }
-  batch.clear();
-  if (queued_.empty()) queued_.swap(batch);  // keep the capacity: no allocation per event
+  queued_.clear();  // keeps its capacity: no allocation per event
 }
 
 void Service::finish_event(TimePoint now) {
