@@ -3,9 +3,11 @@
 // sessions each, paired and brought Up; a min-heap of (time, side, session,
 // timer) stands in for libevent's timer heap. Each iteration pops the next
 // timer and does what the adapter (bfd/io/service.cpp) does with it: on_timer,
-// encode_signed every Transmit, hand the bytes to the other engine's
-// receive() (decode, demultiplex by Your Discriminator, on_packet), and queue
-// the ArmTimer actions. Sockets and the event loop are left out (BM_Libevent*
+// encode_signed every Transmit, carry out the rest of the action list (the
+// ArmTimer actions), and only then hand the bytes to the other engine's
+// receive() (decode, demultiplex by Your Discriminator, on_packet) — as a
+// real wire does: a peer's reply (a Final) never runs in the middle of the
+// sender's action list. Sockets and the event loop are left out (BM_Libevent*
 // times libevent's timer re-arm, the one loop operation per transmission).
 //
 //   cmake --build BUILD --target bfd_packet_path_bench
@@ -153,8 +155,10 @@ class Wire {
     }
     // Start every session and run until all are Up (setup: not measured).
     for (int i = 0; i < sessions; ++i)
-      for (int side = 0; side < 2; ++side)
+      for (int side = 0; side < 2; ++side) {
         execute(side, i, session(side, i).start(now_));
+        deliver_in_flight();
+      }
     while (up_count() < 2 * sessions)
       for (int k = 0; k < 4 * sessions && !heap_.empty(); ++k) step();
   }
@@ -171,6 +175,7 @@ class Wire {
     current = TimePoint{};
     now_ = std::max(now_, e.at);
     execute(e.side, e.index, session(e.side, e.index).on_timer(now_, e.kind));
+    deliver_in_flight();
   }
 
   int up_count() {
@@ -190,6 +195,7 @@ class Wire {
     return n;
   }
   const EngineCounters& counters(int side) const { return engines_[side]->counters(); }
+  bool overflowed() const { return overflowed_; }
 
  private:
   static IpAddress peer_address(int side, int i) { return address(side == 0 ? 19 : 18, i); }
@@ -210,18 +216,49 @@ class Wire {
     }
   }
 
-  // What Service::execute and Service::on_readable do around the socket.
+  // What Service::execute does with a Transmit: the packet is encoded now
+  // and is on the wire once the whole action list has been carried out.
   void transmit(int side, int i, const ControlPacket& packet) {
     auto wire = encode_signed(packet, session(side, i).auth());
     ++packets_;
-    const int other = 1 - side;
-    RxPath path{peer_address(other, i), peer_address(side, i), 0, false, 255};
-    if (auto d = engines_[other]->receive(now_, wire->bytes(), path)) {
-      execute(other, by_id_[other].at(d->id), d->actions);
+    if (in_flight_.size() == in_flight_.capacity()) {
+      overflowed_ = true;  // pushing would allocate; the run is reported as failed
+      return;
     }
+    in_flight_.push_back({side, i, *wire});
   }
 
+  // What Service::on_readable does: each packet in flight reaches the other
+  // engine, in the order sent; the replies it causes (a Final answering a
+  // Poll, §6.8.3) join the end of the queue. They end there: a packet with F
+  // set asks for no answer.
+  void deliver_in_flight() {
+    for (std::size_t next = 0; next < in_flight_.size(); ++next) {
+      const InFlight p = in_flight_[next];  // a copy: delivering may push
+      const int other = 1 - p.from_side;
+      RxPath path{peer_address(other, p.index), peer_address(p.from_side, p.index), 0, false, 255};
+      if (auto d = engines_[other]->receive(now_, p.wire.bytes(), path)) {
+        execute(other, by_id_[other].at(d->id), d->actions);
+      }
+    }
+    in_flight_.clear();  // keeps its capacity: no allocation
+  }
+
+  struct InFlight {
+    int from_side;
+    int index;
+    PacketBuffer wire;
+  };
+
   BenchRandom random_;
+  // One event's packets and the replies they cause: a timer sends one packet
+  // (two with a Final), so a small fixed capacity holds any event.
+  std::vector<InFlight> in_flight_ = [] {
+    std::vector<InFlight> v;
+    v.reserve(64);
+    return v;
+  }();
+  bool overflowed_ = false;
   std::unique_ptr<Engine> engines_[2];
   std::vector<SessionId> ids_[2];
   std::unordered_map<SessionId, int> by_id_[2];
@@ -252,6 +289,7 @@ void run_wire(benchmark::State& state, AuthType auth) {
   state.counters["flaps"] = static_cast<double>(wire.flaps() - flaps_before);
   if (g_allocations != 0) state.SkipWithError("the per-packet path allocated");
   if (wire.flaps() != flaps_before) state.SkipWithError("a session flapped on a lossless wire");
+  if (wire.overflowed()) state.SkipWithError("more packets in flight than the wire holds");
   if (wire.counters(0).no_session + wire.counters(1).no_session != 0)
     state.SkipWithError("a packet found no session");
 }
