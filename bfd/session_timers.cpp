@@ -1,6 +1,6 @@
 // Session timing: the Poll Sequence and the §6.8.3 deferrals, the negotiated
 // transmit interval and Detection Time (§6.8.2, §6.8.4), and arming the two
-// timers (§6.8.7 jitter, lazy detection timer). The events live in session.cpp.
+// timers (§6.8.7 jitter, the detection timer). The events live in session.cpp.
 #include <algorithm>
 
 #include "bfd/session.h"
@@ -145,10 +145,12 @@ void Session::retime_detect(Actions& out) {
     }
     return;
   }
-  // Armed lazily: a packet pushes the deadline later without re-arming; the
-  // expiry then re-arms for the real deadline. Only an earlier deadline (a
-  // shorter Detection Time) re-arms at once.
-  if (!detect_armed_at_ || *deadline < *detect_armed_at_) {
+  // Re-armed whenever the deadline moves, so the timer fires only when the
+  // Detection Time really runs out. (It used to be armed lazily and fire
+  // early to re-arm — one wake-up per session and Detection Time for
+  // nothing: a third of fbfd's wake-ups at 1000 sessions. Re-arming the wheel
+  // is O(1), and the session is in cache anyway when a packet arrives.)
+  if (!detect_armed_at_ || *deadline != *detect_armed_at_) {
     detect_armed_at_ = deadline;
     out.push(ArmTimer{TimerKind::Detect, *deadline});
   }

@@ -53,12 +53,6 @@ TimePoint align_down(TimePoint t, std::uint64_t quantum_us, Microseconds phase) 
   return at_ticks(v - (v - p) % quantum_us);
 }
 
-TimePoint detect_wakeup(TimePoint deadline, TimePoint now, std::uint64_t quantum_us,
-                        Microseconds phase) {
-  const TimePoint on_grid = align_down(deadline, quantum_us, phase);
-  return on_grid > now ? on_grid : deadline;
-}
-
 TimePoint next_transmit_time(TimePoint last_tx, std::uint64_t interval_us,
                              std::uint8_t detect_mult, std::uint32_t random, Microseconds phase) {
   constexpr std::uint64_t kPpm = 1'000'000;

@@ -85,15 +85,6 @@ TimePoint align_up(TimePoint t, std::uint64_t quantum_us, Microseconds phase);
 // it; the epoch when no grid point lies at or before t).
 TimePoint align_down(TimePoint t, std::uint64_t quantum_us, Microseconds phase);
 
-// When an event loop should wake for a Detection Time ending at `deadline`
-// (§6.8.4), asked at `now`: the grid point at or before it while that is
-// still ahead — the session's lazily armed detection timer mostly fires
-// early and only re-arms (packets moved the deadline on), so those wake-ups
-// share the transmit grid's — else the deadline itself, so a real timeout
-// is declared on time, not up to a quantum late.
-TimePoint detect_wakeup(TimePoint deadline, TimePoint now, std::uint64_t quantum_us,
-                        Microseconds phase);
-
 // RFC 7419 §3 Common Intervals: 3.3 ms, 10 ms, 20 ms, 50 ms, 100 ms, 1 s, plus
 // the 10 s its §3 recommends for graceful restart.
 inline constexpr std::array<std::uint32_t, 7> kCommonIntervalsUs = {

@@ -21,16 +21,6 @@ constexpr int kBatchesPerWakeup = 4;
 constexpr int kListenerReceiveBuffer = 4 << 20;
 // The polled mode's tick: received packets wait at most this long.
 constexpr std::uint64_t kPollTickUs = 2000;
-// Detection timers are armed lazily (the session re-arms on expiry when
-// packets have pushed its deadline on), so most expiries are early and only
-// re-arm. They are rounded *down* to the transmit grid (+ the engine's
-// phase), where 50 ms transmissions fall (timers.h), so those expiries share
-// wake-ups; an expiry that finds its deadline less than one quantum away is
-// armed at the exact deadline (detect_wakeup(), timers.h). So a Detection Time ends on
-// time — the wheel's 100 µs slot plus wake-up latency — at the cost of one
-// extra wake-up per session that really times out, plus at most one tick of
-// receive delay under polling.
-constexpr std::uint64_t kDetectQuantumUs = kPollTickUs;
 // Control packets queued per family before a batch is sent early.
 constexpr std::size_t kTransmitBatch = 256;
 // RFC 5881 §4 leaves the class open; network control (CS6), as BIRD, FRR
@@ -353,11 +343,7 @@ void Service::execute(SessionId id, Link& link, const Actions& actions, TimePoin
     } else if (const auto* e = std::get_if<TransmitEcho>(&action)) {
       echo_unusable = echo_.send(id, e->packet, now) == EchoSendResult::no_socket || echo_unusable;
     } else if (const auto* a = std::get_if<ArmTimer>(&action)) {
-      const TimePoint at =
-          a->kind == TimerKind::Detect
-              ? detect_wakeup(a->at, now, kDetectQuantumUs, engine_.transmit_grid_phase())
-              : a->at;
-      wheel_.arm(link.timers[static_cast<std::size_t>(a->kind)], at);
+      wheel_.arm(link.timers[static_cast<std::size_t>(a->kind)], a->at);
     } else if (const auto* c = std::get_if<CancelTimer>(&action)) {
       wheel_.cancel(link.timers[static_cast<std::size_t>(c->kind)]);
     } else if (const auto* sc = std::get_if<StateChanged>(&action)) {

@@ -128,7 +128,7 @@ TEST(SessionDetection, ExactlyDetectMultTimesTheNegotiatedInterval) {
   const TimePoint deadline = last_rx + 300ms;
   EXPECT_EQ(s.detection_deadline(), deadline);
 
-  // One microsecond early: nothing but (lazily) re-arming for the deadline.
+  // One microsecond early (an event loop's rounding): nothing but re-arming for the deadline.
   auto a = s.on_timer(deadline - 1us, TimerKind::Detect);
   EXPECT_FALSE(first_of<StateChanged>(a));
   EXPECT_EQ(armed(a, TimerKind::Detect), deadline);

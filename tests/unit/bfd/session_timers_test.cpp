@@ -223,6 +223,19 @@ TEST(SessionTransmit, DetectMultOneJittersTo90Percent) {
 // stall): the next one is timed from when it left, so the gap on the wire
 // stays inside the §6.8.7 window; a delay within a quarter of the grid step
 // (100 ms interval: 2 ms step, timers.h) changes nothing.
+// Every packet that moves the Detection Time's end re-arms the timer there
+// (not lazily at expiry): the timer only fires on a real timeout.
+TEST(SessionDetect, EachPacketReArmsTheDetectionTimerAtItsNewDeadline) {
+  SeededRandom random(3);
+  Session s(fast_config(), random);
+  TimePoint t = settle_up(s);
+  for (int i = 1; i <= 5; ++i) {
+    const TimePoint at = t + i * 40ms;
+    auto a = deliver(s, at, peer_packet(State::Up, kOurDiscr, 100'000, 100'000));
+    EXPECT_EQ(armed(a, TimerKind::Detect), at + 300ms) << "packet " << i;
+  }
+}
+
 TEST(SessionTransmit, NextPacketIsTimedFromWhenTheLastOneReallyLeft) {
   SeededRandom random(11);
   Session s(fast_config(), random);

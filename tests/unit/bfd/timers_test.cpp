@@ -144,19 +144,5 @@ TEST(TransmitSchedule, AlignDownReachesThePreviousGridPoint) {
   EXPECT_EQ(align_down(TimePoint{} + 200us, 1000, Microseconds{300}), TimePoint{});
 }
 
-TEST(DetectionWakeup, SharesTheGridWhileAheadAndEndsOnTheDeadline) {
-  const TimePoint deadline = TimePoint{} + 150'700us;
-  // Far ahead: the grid point before the deadline (2 ms grid, phase 300 µs).
-  EXPECT_EQ(detect_wakeup(deadline, TimePoint{} + 10'000us, 2000, Microseconds{300}),
-            TimePoint{} + 150'300us);
-  // That grid point reached (the early expiry re-arms): the exact deadline,
-  // never the next grid point 1.6 ms after it.
-  EXPECT_EQ(detect_wakeup(deadline, TimePoint{} + 150'300us, 2000, Microseconds{300}), deadline);
-  EXPECT_EQ(detect_wakeup(deadline, TimePoint{} + 150'650us, 2000, Microseconds{300}), deadline);
-  // A deadline on the grid is its own wake-up.
-  EXPECT_EQ(detect_wakeup(TimePoint{} + 150'300us, TimePoint{}, 2000, Microseconds{300}),
-            TimePoint{} + 150'300us);
-}
-
 }  // namespace
 }  // namespace fbf::bfd
