@@ -182,6 +182,22 @@ constexpr SessionGaugeFamily kSessionGauges[] = {
 
 }  // namespace
 
+void BfdSessions::on_late_wakeup(std::chrono::microseconds lateness) {
+  const auto now = std::chrono::steady_clock::now();
+  ++late_unlogged_;
+  late_unlogged_worst_ = std::max(late_unlogged_worst_, lateness);
+  if (late_logged_at_ && now - *late_logged_at_ < std::chrono::minutes(1)) return;
+  spdlog::warn(
+      "bfd: timers ran {:.1f} ms late ({} such wake-up(s) since the last warning, worst {:.1f} ms): "
+      "fbfd was not scheduled or its loop was busy; packets due then left late, possibly outside "
+      "the RFC 5880 §6.8.7 window (see fbf_bfd_wakeups_late_total)",
+      static_cast<double>(lateness.count()) / 1000.0, late_unlogged_,
+      static_cast<double>(late_unlogged_worst_.count()) / 1000.0);
+  late_logged_at_ = now;
+  late_unlogged_ = 0;
+  late_unlogged_worst_ = std::chrono::microseconds{0};
+}
+
 std::expected<std::vector<SessionSpec>, std::vector<std::string>> bfd_specs(const Config& config) {
   std::vector<SessionSpec> out;
   std::vector<std::string> errors;
@@ -220,6 +236,7 @@ BfdSessions::BfdSessions(event_base* base, Metrics& metrics, InterfaceSnapshot i
       interfaces_(interfaces ? std::move(interfaces)
                              : InterfaceSnapshot(platform::interface_prefixes)),
       resolve_timer_(base, [this] { resolve_interfaces(); }) {
+  service_->on_late_wakeup([this](std::chrono::microseconds late) { on_late_wakeup(late); });
   const char* help = "BFD datagrams dropped before reaching a session, by reason";
   const auto& c = service_->engine().counters();
   for (std::size_t i = 0; i < bfd::kDecodeErrorCount; ++i) {
@@ -246,6 +263,17 @@ BfdSessions::BfdSessions(event_base* base, Metrics& metrics, InterfaceSnapshot i
   metrics_.counter_fn("fbf_bfd_wakeups_total",
                       "Wake-ups of the BFD timer wheel (one serves every session due)", {},
                       [&io] { return io.wakeups; });
+  for (std::size_t i = 0; i < bfd::io::kLateWakeupThresholds.size(); ++i) {
+    metrics_.counter_fn(
+        "fbf_bfd_wakeups_late_total",
+        "Wake-ups of the BFD timer wheel that ran at least `by` after they were due "
+        "(the process was held up; packets then leave late)",
+        {{"by", fmt::format("{}ms", bfd::io::kLateWakeupThresholds[i].count() / 1000)}},
+        [&io, i] { return io.late_wakeups[i]; });
+  }
+  metrics_.gauge_fn("fbf_bfd_wakeup_lateness_max_seconds",
+                    "The latest any wake-up of the BFD timer wheel ran after it was due", {},
+                    [&io] { return static_cast<double>(io.worst_lateness.count()) / 1e6; });
   metrics_.counter_fn("fbf_bfd_receive_calls_total",
                       "Batched reads of the BFD listeners (one system call each)", {},
                       [&io] { return io.receive_calls; });

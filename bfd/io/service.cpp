@@ -1,5 +1,6 @@
 #include "bfd/io/service.h"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 
@@ -225,9 +226,10 @@ void Service::drain(Listener& listener, TimePoint now, bool to_empty) {
 }
 
 void Service::on_wakeup() {
-  wakeup_at_.reset();
   ++io_.wakeups;
   const TimePoint now = Clock::now();
+  if (wakeup_at_) count_lateness(std::chrono::duration_cast<Microseconds>(now - *wakeup_at_));
+  wakeup_at_.reset();
   // Read everything queued first, in either mode: a packet already waiting
   // must refresh its session before that session's Detection Time is
   // checked — after a stall (a long control request, the VM descheduled)
@@ -241,6 +243,14 @@ void Service::on_wakeup() {
   const TimePoint end = Clock::now();
   update_receive_mode(end);
   finish_event(end);
+}
+
+void Service::count_lateness(Microseconds lateness) {
+  if (lateness < kLateWakeupThresholds[0]) return;
+  for (std::size_t i = 0; i < kLateWakeupThresholds.size(); ++i)
+    if (lateness >= kLateWakeupThresholds[i]) ++io_.late_wakeups[i];
+  io_.worst_lateness = std::max(io_.worst_lateness, lateness);
+  if (lateness >= kLateWakeupThresholds.back() && on_late_wakeup_) on_late_wakeup_(lateness);
 }
 
 void Service::on_timer(WheelTimer& timer, TimePoint now) {

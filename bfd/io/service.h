@@ -54,6 +54,15 @@ struct StateEvent {
 };
 using StateCallback = std::function<void(const StateEvent&)>;
 
+// How late a wake-up of the timer wheel ran after the time it was armed
+// for, counted at these thresholds: the process was not scheduled (CPU
+// contention, a virtualised host) or the loop was busy elsewhere. Every
+// session due then transmits late by as much, so at a 50 ms interval a
+// wake-up 2 ms late already puts packets outside the RFC 5880 §6.8.7 window
+// (timers.h: the lateness margin is 4 % of the interval).
+inline constexpr std::array<std::chrono::microseconds, 3> kLateWakeupThresholds = {
+    std::chrono::milliseconds(1), std::chrono::milliseconds(5), std::chrono::milliseconds(25)};
+
 struct IoCounters {
   std::uint64_t send_errors = 0;
   std::uint64_t send_calls = 0;     // system calls that sent Control packets
@@ -61,7 +70,11 @@ struct IoCounters {
   std::uint64_t wakeups = 0;        // timer wake-ups of the wheel
   std::uint64_t receive_calls = 0;  // batched reads (each one system call)
   bool polled = false;              // listeners read on the tick, not per datagram
+  // Wake-ups at least kLateWakeupThresholds[i] late, and the latest one.
+  std::array<std::uint64_t, kLateWakeupThresholds.size()> late_wakeups{};
+  std::chrono::microseconds worst_lateness{0};
 };
+using LateWakeupCallback = std::function<void(std::chrono::microseconds lateness)>;
 
 enum class TransmitPath { batched, per_session };
 
@@ -103,6 +116,9 @@ class Service {
   // Whether this session's packets go through the batch (false: its own socket).
   bool batched(SessionId id) const;
   const EchoCounters& echo_counters() const { return echo_.counters(); }
+  // Called (inside the loop) for each wake-up that ran at least the last of
+  // kLateWakeupThresholds late: the agent logs it.
+  void on_late_wakeup(LateWakeupCallback callback) { on_late_wakeup_ = std::move(callback); }
 
  private:
   struct Link {
@@ -133,6 +149,7 @@ class Service {
   // Reads and delivers queued datagrams: a few batches, or until none is left.
   void drain(Listener& listener, TimePoint now, bool to_empty);
   void on_wakeup();
+  void count_lateness(std::chrono::microseconds lateness);
   void on_timer(WheelTimer& timer, TimePoint now);
   void execute(SessionId id, Link& link, const Actions& actions, TimePoint now);
   // Queues (batched path) or sends one Control packet; false if it failed.
@@ -150,6 +167,7 @@ class Service {
   event_base* base_;
   Random& random_;
   StateCallback on_state_;
+  LateWakeupCallback on_late_wakeup_;
   Engine engine_;
   EchoIo echo_;
   std::unordered_map<SessionId, Link> links_;  // node-based: the wheel holds pointers into it

@@ -265,6 +265,31 @@ TEST_F(ServiceIo, QueuedPacketsAreReadBeforeAStalledDetectionTimerFires) {
   EXPECT_EQ(session(b).variables().LocalDiag, Diag::ControlDetectionTimeExpired);
 }
 
+// A wake-up that runs late (here: the loop held up for 60 ms, as when the
+// process is not scheduled) is counted by how late it was, and one of at
+// least the last threshold (25 ms) reaches the agent's callback.
+TEST_F(ServiceIo, ALateWakeUpIsCountedAndReported) {
+  std::vector<std::chrono::microseconds> reported;
+  service_->on_late_wakeup([&](std::chrono::microseconds late) { reported.push_back(late); });
+  Peer peer("127.0.0.2");
+  const SessionId id = bring_up(peer, "127.0.0.2");  // timers due every ~10 ms
+  ASSERT_NE(id, 0u);
+  const IoCounters before = service_->io_counters();
+  reported.clear();
+  std::this_thread::sleep_for(60ms);
+  const auto late_since = [&](std::size_t i) {
+    return service_->io_counters().late_wakeups[i] - before.late_wakeups[i];
+  };
+  ASSERT_TRUE(run_until([&] { return late_since(2) >= 1; }, 1s));
+  EXPECT_GE(late_since(0), late_since(1));
+  EXPECT_GE(late_since(1), late_since(2));
+  // Due at most one 10 ms interval into the 60 ms: at least 40 ms late.
+  EXPECT_GE(service_->io_counters().worst_lateness, 40ms);
+  ASSERT_FALSE(reported.empty());
+  EXPECT_GE(reported.front(), 40ms);
+  for (auto late : reported) EXPECT_GE(late, kLateWakeupThresholds.back());
+}
+
 // Above kPollOnRate datagrams/s the listeners stop waking the loop per
 // datagram and are read on the 2 ms tick: no packet left behind, and back to
 // per-datagram wake-ups when the load goes.
