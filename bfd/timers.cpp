@@ -60,7 +60,7 @@ TimePoint next_transmit_time(TimePoint last_tx, std::uint64_t interval_us,
   const std::uint64_t floor = (interval_us * 750'000 + kPpm - 1) / kPpm;  // 75 %, rounded up
   const std::uint64_t top = interval_us * (detect_mult == 1 ? 900'000 : kPpm) / kPpm;
   std::uint64_t lo = floor + q;
-  std::uint64_t hi = top - interval_us * kLatenessMarginPpm / kPpm;
+  std::uint64_t hi = top - (top - floor) * kLatenessMarginShare / 100;
   if (hi <= lo) {  // intervals too short for margin and grid: the plain window
     lo = floor;
     hi = top;

@@ -130,7 +130,9 @@ inline ::testing::AssertionResult in_transmit_window(std::optional<TimePoint> at
                                                      int detect_mult = 3) {
   if (!at) return ::testing::AssertionFailure() << "no transmit timer armed";
   const auto i = interval.count();
-  const auto top = (detect_mult == 1 ? 900'000 : 1'000'000) - static_cast<long>(kLatenessMarginPpm);
+  const long window_top = detect_mult == 1 ? 900'000 : 1'000'000;  // ppm of the interval
+  const long top =
+      window_top - (window_top - 750'000) * static_cast<long>(kLatenessMarginShare) / 100;
   const auto gap = std::chrono::duration_cast<std::chrono::microseconds>(*at - from).count();
   if (gap < i * 3 / 4 || gap > i * top / 1'000'000)
     return ::testing::AssertionFailure() << "armed " << gap << " us after, outside the window of "
