@@ -17,7 +17,11 @@ Sequences), the bench records for --duration seconds:
   packet whose State is not Up, or a gap beyond the Detection Time;
 - transmit jitter of the measured daemon: tcpdump on m's veth (kernel
   transmit timestamps), per-session inter-packet gaps against the RFC 5880
-  §6.8.7 window (pcapbfd.py).
+  §6.8.7 window (pcapbfd.py). Late gaps are grouped into episodes, each
+  with how long each direction of the wire was silent before it: both
+  directions silent means the whole machine stalled (the peer sent nothing
+  either); the measured daemon's run-queue wait (schedstat) says how long
+  it was runnable but not running.
 
     sudo bench/bfd_scale/bfd_scale.py                       # N = 1,100,200,1000, 20 s each
     sudo bench/bfd_scale/bfd_scale.py --quick               # N = 100, 5 s, fbfd only
@@ -145,18 +149,21 @@ def changed_sessions(before, after):
 # --- measurement helpers ---------------------------------------------------------------------
 def cpu_times(pid):
     """(utime+stime seconds, schedstat run time seconds summed over threads,
-    utime seconds, stime seconds)."""
+    utime seconds, stime seconds, schedstat run-queue wait seconds summed over
+    threads: time runnable but not running, i.e. held up by the scheduler)."""
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     ticks = int(fields[11]) + int(fields[12])          # utime, stime (fields 14, 15)
-    run_ns = 0
+    run_ns = wait_ns = 0
     for task in Path(f"/proc/{pid}/task").iterdir():
         try:
-            run_ns += int((task / "schedstat").read_text().split()[0])
+            run, wait = (int(v) for v in (task / "schedstat").read_text().split()[:2])
+            run_ns, wait_ns = run_ns + run, wait_ns + wait
         except (OSError, ValueError, IndexError):
             pass
     hz = os.sysconf("SC_CLK_TCK")
-    return ticks / hz, run_ns / 1e9, int(fields[11]) / hz, int(fields[12]) / hz
+    return (ticks / hz, run_ns / 1e9, int(fields[11]) / hz, int(fields[12]) / hz,
+            wait_ns / 1e9)
 
 
 def wakeups(pid):
@@ -310,6 +317,7 @@ def run_point(kind, n, *, peer="bird", duration=20.0, interval=50, mult=3, settl
             "cpu_pct_of_core": 100.0 * cpu_s / elapsed,
             "schedstat_cpu_s": round(cpu1[1] - cpu0[1], 4),
             "user_s": round(cpu1[2] - cpu0[2], 3), "system_s": round(cpu1[3] - cpu0[3], 3),
+            "runqueue_wait_s": round(cpu1[4] - cpu0[4], 4),
             "wakeups_per_s": round((wake1 - wake0) / (t1 - t0), 1),
             "rss_kib": mem.get("VmRSS"), "peak_rss_kib": mem.get("VmHWM"),
             "window_epoch_s": [round(t0_ns / 1e9, 1), round(t1_ns / 1e9, 1)],
@@ -336,7 +344,8 @@ def run_point(kind, n, *, peer="bird", duration=20.0, interval=50, mult=3, settl
         point["false_flaps"] = total_flaps(point)
         log(f"  {kind:5} N={n:<5} cpu {point['cpu_pct_of_core']:6.2f}% "
             f"({point['cpu_s_per_session_s'] * 1e6:7.1f} µs/session-s)  "
-            f"jitter in window {fmt(point['jitter']['inside_pct'], '.3f')}%  "
+            f"jitter in window {fmt(point['jitter']['inside_pct'], '.3f')}% "
+            f"(late-gap episodes {episodes_summary(point['jitter']['late_episodes'])})  "
             f"flaps {point['false_flaps']}  load {point['loadavg_1m']}")
         return point
 
@@ -361,8 +370,8 @@ def fmt(v, spec=".2f"):
 def table(points):
     head = ("| N | daemon | CPU % of a core | CPU µs per session-second | false flaps "
             "| tx gaps in RFC window | gap p50 / p99 / p99.9 (ms) | early / late gaps "
-            "| peer CPU % |")
-    rows = [head, "|---:|---|---:|---:|---:|---:|---|---:|---:|"]
+            "| late-gap episodes (both directions silent) | run-queue wait (s) | peer CPU % |")
+    rows = [head, "|---:|---|---:|---:|---:|---:|---|---:|---|---:|---:|"]
     for pt in sorted(points, key=lambda p: (p["sessions"], DAEMONS.index(p["daemon"]))):
         j = pt["jitter"]
         g = j["gap_ms"]
@@ -371,8 +380,17 @@ def table(points):
             f"| {pt['cpu_s_per_session_s'] * 1e6:.1f} | {pt['false_flaps']} "
             f"| {fmt(j['inside_pct'], '.3f')} % of {j['gaps']} "
             f"| {fmt(g['p50'])} / {fmt(g['p99'])} / {fmt(g['p99.9'])} "
-            f"| {j['early']} / {j['late']} | {pt['peer_cpu_pct_of_core']:.1f} |")
+            f"| {j['early']} / {j['late']} | {episodes_summary(j.get('late_episodes', []))} "
+            f"| {fmt(pt.get('runqueue_wait_s'), '.3f')} | {pt['peer_cpu_pct_of_core']:.1f} |")
     return "\n".join(rows)
+
+
+def episodes_summary(episodes, machine_ms=5.0):
+    """"K (J)": K episodes of late gaps, J of them with the peer's direction
+    silent too for at least machine_ms (the whole machine stalled)."""
+    machine = sum(1 for e in episodes if e["peer_silence_ms"] >= machine_ms
+                  and e["measured_silence_ms"] >= machine_ms)
+    return f"{len(episodes)} ({machine})"
 
 
 def ratios(points):

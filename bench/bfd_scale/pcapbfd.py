@@ -121,6 +121,7 @@ def analyse(packets, measured, start_ns, end_ns):
 
     ratios, gaps_ms, skipped = [], [], 0
     early = late = inside = 0
+    late_at = []                  # when each late gap ended (ts_ns)
     for key, sent in tx.items():
         peer = rx.get(key, [])
         j = 0
@@ -143,6 +144,7 @@ def analyse(packets, measured, start_ns, end_ns):
                 early += 1
             elif ratio > ceiling:
                 late += 1
+                late_at.append(t1)
             else:
                 inside += 1
             ratios.append(ratio)
@@ -163,9 +165,40 @@ def analyse(packets, measured, start_ns, end_ns):
     }
     if gaps_ms:
         jitter["gap_ms"]["min"], jitter["gap_ms"]["max"] = gaps_ms[0], gaps_ms[-1]
+    jitter["late_episodes"] = late_episodes(late_at, packets, measured, start_ns, end_ns)
     return {"jitter": jitter,
             "wire_flaps": {"from_measured": _flaps(tx, rx), "from_peer": _flaps(rx, tx)},
             "sessions_seen": len(tx)}
+
+
+def late_episodes(late_at, packets, measured, start_ns, end_ns, join_ns=100_000_000):
+    """Late gaps grouped into episodes (late packets less than join_ns apart),
+    each with the longest silence on the wire in each direction during the
+    join_ns before it ended: a silence of both directions is a stall of the
+    whole machine (the peer sent nothing either), one of the measured
+    direction alone a stall of the measured daemon."""
+    if not late_at:
+        return []
+    late_at = sorted(late_at)
+    groups = [[late_at[0], late_at[0], 1]]
+    for t in late_at[1:]:
+        if t - groups[-1][1] < join_ns:
+            groups[-1][1] = t
+            groups[-1][2] += 1
+        else:
+            groups.append([t, t, 1])
+    sent = [ts for ts, p in packets if start_ns <= ts < end_ns and p["src"] in measured]
+    received = [ts for ts, p in packets if start_ns <= ts < end_ns and p["dst"] in measured]
+
+    def silence_ms(stamps, lo, hi):
+        inside = [t for t in stamps if lo <= t <= hi]
+        edges = [lo] + inside + [hi]
+        return max(b - a for a, b in zip(edges, edges[1:])) / 1e6
+
+    return [{"at_s": round((first - start_ns) / 1e9, 3), "late_gaps": n,
+             "measured_silence_ms": round(silence_ms(sent, first - join_ns, last), 2),
+             "peer_silence_ms": round(silence_ms(received, first - join_ns, last), 2)}
+            for first, last, n in groups]
 
 
 def _flaps(sent_by, other_side):

@@ -1,0 +1,57 @@
+"""bench/bfd_scale/pcapbfd.py (pure functions, no lab): late transmit gaps
+are grouped into episodes, each with how long each direction of the wire
+was silent before it — both directions silent is a stall of the whole
+machine, the measured one alone a stall of the measured daemon."""
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench" / "bfd_scale"))
+
+import pcapbfd  # noqa: E402
+
+MS = 1_000_000
+MEASURED = {"198.18.0.1", "198.18.0.2"}
+
+
+def packet(src, dst, interval_us=50_000):
+    return {"src": src, "dst": dst, "state": "Up", "final": False, "poll": False,
+            "desired_min_tx": interval_us, "required_min_rx": interval_us, "detect_mult": 3}
+
+
+def steady(src, dst, start_ms, end_ms, every_ms, skip=()):
+    return [(t * MS, packet(src, dst)) for t in range(start_ms, end_ms, every_ms)
+            if not any(a <= t < b for a, b in skip)]
+
+
+def test_a_stall_of_the_measured_daemon_alone_is_one_episode_with_a_quiet_peer():
+    # Two measured sessions every 45 ms; both skip the same 40 ms stretch
+    # (their next gaps are 90 ms: late); the peer keeps sending every 5 ms.
+    stall = [(1000, 1040)]
+    packets = sorted(steady("198.18.0.1", "198.19.0.1", 100, 2000, 45, stall)
+                     + steady("198.18.0.2", "198.19.0.2", 110, 2000, 45, stall)
+                     + steady("198.19.0.1", "198.18.0.1", 100, 2000, 5), key=lambda p: p[0])
+    out = pcapbfd.analyse(packets, MEASURED, 0, 2000 * MS)
+    jitter = out["jitter"]
+    assert jitter["late"] == 2
+    [episode] = jitter["late_episodes"]
+    assert episode["late_gaps"] == 2
+    assert episode["measured_silence_ms"] >= 80
+    assert episode["peer_silence_ms"] <= 5
+
+
+def test_a_machine_wide_stall_silences_both_directions_and_separate_stalls_stay_apart():
+    stalls = [(500, 560), (1500, 1560)]
+    packets = sorted(steady("198.18.0.1", "198.19.0.1", 100, 2000, 45, stalls)
+                     + steady("198.19.0.1", "198.18.0.1", 100, 2000, 5, stalls),
+                     key=lambda p: p[0])
+    episodes = pcapbfd.analyse(packets, MEASURED, 0, 2000 * MS)["jitter"]["late_episodes"]
+    assert len(episodes) == 2
+    for e in episodes:
+        assert e["peer_silence_ms"] >= 60
+        assert e["measured_silence_ms"] >= 60
+    assert episodes[0]["at_s"] < 0.7 < 1.5 < episodes[1]["at_s"]
+
+
+def test_no_late_gap_no_episode():
+    packets = steady("198.18.0.1", "198.19.0.1", 0, 1000, 45)
+    assert pcapbfd.analyse(packets, MEASURED, 0, 1000 * MS)["jitter"]["late_episodes"] == []
