@@ -345,7 +345,7 @@ def run_point(kind, n, *, peer="bird", duration=20.0, interval=50, mult=3, settl
         log(f"  {kind:5} N={n:<5} cpu {point['cpu_pct_of_core']:6.2f}% "
             f"({point['cpu_s_per_session_s'] * 1e6:7.1f} µs/session-s)  "
             f"jitter in window {fmt(point['jitter']['inside_pct'], '.3f')}% "
-            f"(late-gap episodes {episodes_summary(point['jitter']['late_episodes'])})  "
+            f"(late-gap episodes {episodes_summary(point['jitter']['late_episodes'], interval)})  "
             f"flaps {point['false_flaps']}  load {point['loadavg_1m']}")
         return point
 
@@ -380,14 +380,16 @@ def table(points):
             f"| {pt['cpu_s_per_session_s'] * 1e6:.1f} | {pt['false_flaps']} "
             f"| {fmt(j['inside_pct'], '.3f')} % of {j['gaps']} "
             f"| {fmt(g['p50'])} / {fmt(g['p99'])} / {fmt(g['p99.9'])} "
-            f"| {j['early']} / {j['late']} | {episodes_summary(j.get('late_episodes', []))} "
+            f"| {j['early']} / {j['late']} | {episodes_summary(j.get('late_episodes', []), pt['interval_ms'])} "
             f"| {fmt(pt.get('runqueue_wait_s'), '.3f')} | {pt['peer_cpu_pct_of_core']:.1f} |")
     return "\n".join(rows)
 
 
-def episodes_summary(episodes, machine_ms=5.0):
-    """"K (J)": K episodes of late gaps, J of them with the peer's direction
-    silent too for at least machine_ms (the whole machine stalled)."""
+def episodes_summary(episodes, interval_ms):
+    """"K (J)": K episodes of late gaps, J of them with both directions
+    silent for at least a tenth of the interval — fbfd's lateness margin
+    (bfd/timers.h): the whole machine stalled, the peer sent nothing either."""
+    machine_ms = interval_ms / 10
     machine = sum(1 for e in episodes if e["peer_silence_ms"] >= machine_ms
                   and e["measured_silence_ms"] >= machine_ms)
     return f"{len(episodes)} ({machine})"

@@ -71,6 +71,18 @@ def _values(got, n, ms, daemons, reps, field):
     return out
 
 
+def late_episodes_note(got, n, ms, reps):
+    """fbfd's late gaps per repetition as "K (J)": K episodes, J of them
+    machine-wide stalls (bfd_scale.episodes_summary); "" when none was late."""
+    import bfd_scale
+    per_rep = [bfd_scale.episodes_summary((p.get("jitter") or {}).get("late_episodes", []), ms)
+               if p else "n/a" for p in got.get((n, ms, "fbfd"), [None] * reps)]
+    if all(s.startswith("0 ") for s in per_rep):
+        return ""
+    return ("fbfd's late gaps, episodes per repetition (of them machine-wide: both "
+            "directions silent): " + ", ".join(per_rep))
+
+
 def rows_from(got, points, daemons, reps, frr_max_sessions=200):
     rows = []
     for n, ms in points:
@@ -101,7 +113,9 @@ def rows_from(got, points, daemons, reps, frr_max_sessions=200):
                         Target("≥ 99.9 %", ok=all(v >= 99.9 for v in window["fbfd"]
                                                   if v is not None)
                                if any(v is not None for v in window["fbfd"]) else None),
-                        ratio=False, note=note))
+                        ratio=False,
+                        note="; ".join(x for x in (note, late_episodes_note(got, n, ms, reps))
+                                       if x)))
     return rows
 
 

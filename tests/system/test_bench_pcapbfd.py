@@ -55,3 +55,15 @@ def test_a_machine_wide_stall_silences_both_directions_and_separate_stalls_stay_
 def test_no_late_gap_no_episode():
     packets = steady("198.18.0.1", "198.19.0.1", 0, 1000, 45)
     assert pcapbfd.analyse(packets, MEASURED, 0, 1000 * MS)["jitter"]["late_episodes"] == []
+
+
+def test_episode_summary_calls_a_stall_machine_wide_past_a_tenth_of_the_interval():
+    import bfd_scale
+    episodes = [{"at_s": 1.0, "late_gaps": 3, "measured_silence_ms": 3.3, "peer_silence_ms": 3.2},
+                {"at_s": 2.0, "late_gaps": 9, "measured_silence_ms": 4.8, "peer_silence_ms": 0.4},
+                {"at_s": 3.0, "late_gaps": 1, "measured_silence_ms": 6.0, "peer_silence_ms": 5.5}]
+    # At 10 ms a 1 ms silence of both directions is past fbfd's margin.
+    assert bfd_scale.episodes_summary(episodes, 10) == "3 (2)"
+    # At 50 ms only stalls of 5 ms or more count.
+    assert bfd_scale.episodes_summary(episodes, 50) == "3 (1)"
+    assert bfd_scale.episodes_summary([], 50) == "0 (0)"
