@@ -4,6 +4,7 @@
 // per shared/spec/CONFIG.md via bgp/route_policy), a listener for passive
 // neighbors, logs, metrics, `show bgp` and `show routes`.
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
@@ -121,7 +122,11 @@ class BgpNeighbors {
   RouteView route_view_;
   std::set<std::string> closed_;  // set_closed(): held closed for maintenance
   std::function<void()> routes_sent_;
-  std::unique_ptr<platform::PeriodicTimer> reaper_;
+  // While retiring_ is not empty: how often it is checked for neighbors
+  // whose connections have closed.
+  static constexpr std::chrono::milliseconds kReapPoll{200};
+  void reap_retired();
+  platform::Timer reaper_;
   std::vector<Metrics::Registration> metric_families_;  // read entries_: dropped first
 };
 

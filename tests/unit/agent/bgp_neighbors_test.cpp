@@ -6,6 +6,7 @@
 #include <event2/event.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <string>
 
 #include "platform/event.h"
@@ -66,6 +67,31 @@ TEST(BgpNeighborsMetrics, ShowExactlyTheConfiguredNeighbors) {
 
   ASSERT_TRUE(bgp.apply(config({})).empty());  // none: the families vanish
   EXPECT_EQ(metrics.render().find("fbf_bgp_"), std::string::npos);
+}
+
+int timers_added(event_base* base) {
+  return event_base_get_num_events(base, EVENT_BASE_COUNT_ADDED);
+}
+
+// Without neighbors BgpNeighbors keeps nothing in the loop: no periodic
+// wake-up of an idle daemon. A neighbor removed by a reload is polled until
+// its connections have closed, then nothing is left again.
+TEST(BgpNeighborsReaper, PollsOnlyWhileARemovedNeighborIsStillClosing) {
+  platform::EventBasePtr base = platform::make_event_base();
+  Metrics metrics;
+  BgpNeighbors bgp(base.get(), metrics);
+  EXPECT_EQ(timers_added(base.get()), 0) << "a timer runs with nothing to do";
+
+  bgp.set_closed({"b"}, "test");
+  ASSERT_TRUE(bgp.apply(config({neighbor("b", "192.0.2.2")})).empty());
+  const int with_neighbor = timers_added(base.get());
+  ASSERT_TRUE(bgp.apply(config({})).empty());  // b retires
+  EXPECT_GE(timers_added(base.get()), 1);
+  // Held closed, b has no connection: the first poll (200 ms) reaps it.
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  while (timers_added(base.get()) != 0 && std::chrono::steady_clock::now() < end)
+    event_base_loop(base.get(), EVLOOP_ONCE);
+  EXPECT_EQ(timers_added(base.get()), 0) << "with a neighbor configured: " << with_neighbor;
 }
 
 }  // namespace
