@@ -183,19 +183,14 @@ constexpr SessionGaugeFamily kSessionGauges[] = {
 }  // namespace
 
 void BfdSessions::on_late_wakeup(std::chrono::microseconds lateness) {
-  const auto now = std::chrono::steady_clock::now();
-  ++late_unlogged_;
-  late_unlogged_worst_ = std::max(late_unlogged_worst_, lateness);
-  if (late_logged_at_ && now - *late_logged_at_ < std::chrono::minutes(1)) return;
+  const auto line = late_warnings_.note(std::chrono::steady_clock::now(), lateness);
+  if (!line) return;
   spdlog::warn(
       "bfd: timers ran {:.1f} ms late ({} such wake-up(s) since the last warning, worst {:.1f} ms): "
       "fbfd was not scheduled or its loop was busy; packets due then left late, possibly outside "
       "the RFC 5880 §6.8.7 window (see fbf_bfd_wakeups_late_total)",
-      static_cast<double>(lateness.count()) / 1000.0, late_unlogged_,
-      static_cast<double>(late_unlogged_worst_.count()) / 1000.0);
-  late_logged_at_ = now;
-  late_unlogged_ = 0;
-  late_unlogged_worst_ = std::chrono::microseconds{0};
+      static_cast<double>(lateness.count()) / 1000.0, line->occurrences,
+      static_cast<double>(line->worst.count()) / 1000.0);
 }
 
 std::expected<std::vector<SessionSpec>, std::vector<std::string>> bfd_specs(const Config& config) {

@@ -13,13 +13,11 @@
 // re-bound in place: the session's state is untouched.
 
 #include <chrono>
-#include <cstdint>
 #include <expected>
 #include <functional>
 #include <set>
 #include <map>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +25,7 @@
 #include "agent/control_protocol.h"
 #include "agent/metrics.h"
 #include "agent/os_random.h"
+#include "agent/warning_throttle.h"
 #include "bfd/io/service.h"
 #include "platform/event.h"
 #include "platform/interfaces.h"
@@ -82,7 +81,8 @@ class BfdSessions {
   // The per-session families: collectors over the live sessions, once.
   void register_metrics();
   void on_state_changed(const bfd::io::StateEvent& event);
-  // One warning per minute at most: a stall repeats while its cause lasts.
+  // Logs a wake-up of the BFD timers >= 25 ms late, one warning a minute at
+  // most: a stall repeats while its cause lasts.
   void on_late_wakeup(std::chrono::microseconds lateness);
   struct Binding {
     std::string interface;  // name of the spec's key.ifindex; "" while unbound
@@ -101,9 +101,7 @@ class BfdSessions {
   std::map<bfd::SessionId, Binding> bindings_;  // single hop without a configured interface
   std::string snapshot_error_;                  // last getifaddrs failure logged
   platform::Timer resolve_timer_;
-  std::optional<std::chrono::steady_clock::time_point> late_logged_at_;
-  std::uint64_t late_unlogged_ = 0;  // late wake-ups since the last warning
-  std::chrono::microseconds late_unlogged_worst_{0};
+  WarningThrottle late_warnings_{std::chrono::minutes(1)};
   std::vector<Metrics::Registration> metric_families_;  // read service_: dropped first
 };
 

@@ -221,6 +221,18 @@ std::size_t count(const std::string& text, const std::string& what) {
 
 // The per-session metrics are collected from the running sessions at scrape
 // time: a reload that removes a session takes its series with it.
+// The late-wake-up counters of the BFD service are exported, one series per
+// threshold, with the worst lateness (0 until a wake-up runs late).
+TEST_F(BfdBindingTest, LateWakeUpCountersAreExported) {
+  auto s = make();
+  const std::string text = metrics_.render();
+  for (const char* by : {"1ms", "5ms", "25ms"})
+    EXPECT_NE(text.find(std::string("fbf_bfd_wakeups_late_total{by=\"") + by + "\"} 0\n"),
+              std::string::npos)
+        << by << "\n" << text;
+  EXPECT_NE(text.find("fbf_bfd_wakeup_lateness_max_seconds 0\n"), std::string::npos) << text;
+}
+
 TEST_F(BfdBindingTest, MetricsShowExactlyTheLiveSessions) {
   on("lo", lo_);
   auto s = make();
