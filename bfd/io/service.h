@@ -57,9 +57,9 @@ using StateCallback = std::function<void(const StateEvent&)>;
 // How late a wake-up of the timer wheel ran after the time it was armed
 // for, counted at these thresholds: the process was not scheduled (CPU
 // contention, a virtualised host) or the loop was busy elsewhere. Every
-// session due then transmits late by as much, so at a 50 ms interval a
-// wake-up 2 ms late already puts packets outside the RFC 5880 §6.8.7 window
-// (timers.h: the lateness margin is 4 % of the interval).
+// session due then transmits late by as much; past the lateness margin of
+// timers.h (10 % of the interval: 5 ms at 50 ms, 1 ms at 10 ms) its packet
+// leaves outside the RFC 5880 §6.8.7 window.
 inline constexpr std::array<std::chrono::microseconds, 3> kLateWakeupThresholds = {
     std::chrono::milliseconds(1), std::chrono::milliseconds(5), std::chrono::milliseconds(25)};
 
