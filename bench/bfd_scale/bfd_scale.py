@@ -26,6 +26,7 @@ Sequences), the bench records for --duration seconds:
     sudo bench/bfd_scale/bfd_scale.py                       # N = 1,100,200,1000, 20 s each
     sudo bench/bfd_scale/bfd_scale.py --quick               # N = 100, 5 s, fbfd only
     sudo bench/bfd_scale/bfd_scale.py -n 200 -d 30 --daemons fbfd,bird --rounds 2
+    sudo bench/bfd_scale/bfd_scale.py -n 200 --daemons fbfd --rounds 4 --rt-priority 10   # SCHED_FIFO
 
 Writes OUT/bfd_scale.json and OUT/bfd_scale.md (default OUT: a new
 directory under /tmp) and prints the table. Needs root, bird, FRR
@@ -240,8 +241,10 @@ class Capture:
 
 # --- one point ---------------------------------------------------------------------------------
 def run_point(kind, n, *, peer="bird", duration=20.0, interval=50, mult=3, settle=3.0,
-              keep=False, log=print):
-    """Measure daemon `kind` with n sessions against `peer`; returns a dict."""
+              keep=False, rt_priority=None, log=print):
+    """Measure daemon `kind` with n sessions against `peer`; returns a dict.
+    rt_priority: run the measured daemon's threads under SCHED_FIFO at that
+    priority (chrt), to see whether the scheduler is what holds it up."""
     from fbflab import Lab, procfs, wait_until
     with Lab(name=f"bfdscale-{kind}-{n}", keep_dir=keep or None) as lab:
         m, p = lab.add_node("m"), lab.add_node("p")
@@ -261,6 +264,9 @@ def run_point(kind, n, *, peer="bird", duration=20.0, interval=50, mult=3, settl
         t_setup = time.monotonic()
         peer_side = Side(peer, p, "p", n, "to-m", interval, mult).start()
         measured = Side(kind, m, "m", n, "to-p", interval, mult).start()
+        if rt_priority:
+            subprocess.run(["chrt", "--all-tasks", "--fifo", "--pid", str(rt_priority),
+                            str(measured.pid())], check=True)
 
         def all_up():
             a, b = measured.state()["up"], peer_side.state()["up"]
@@ -310,6 +316,7 @@ def run_point(kind, n, *, peer="bird", duration=20.0, interval=50, mult=3, settl
         cpu_s = cpu1[0] - cpu0[0]
         point = {
             "daemon": kind, "peer": peer, "sessions": n, "interval_ms": interval,
+            "rt_priority": rt_priority,
             "multiplier": mult, "duration_s": round(elapsed, 3),
             "setup_to_all_up_s": round(up_after, 1),
             "cpu_s": round(cpu_s, 3),
@@ -480,6 +487,8 @@ def main(argv=None):
     ap.add_argument("--build-dir", help="fbfd build tree (default $FBF_BUILD_DIR or build/)")
     ap.add_argument("-o", "--out", help="output directory (default: a new one in /tmp)")
     ap.add_argument("--keep", action="store_true", help="keep each lab's directory (pcaps, logs)")
+    ap.add_argument("--rt-priority", type=int, metavar="P",
+                    help="run the measured daemon under SCHED_FIFO priority P (chrt)")
     args = ap.parse_args(argv)
     if args.quick:
         args.sessions, args.duration, args.daemons = "100", 5.0, "fbfd"
@@ -506,7 +515,7 @@ def main(argv=None):
                 try:
                     points.append(run_point(kind, n, peer=args.peer, duration=args.duration,
                                             interval=args.interval, mult=args.mult,
-                                            keep=args.keep))
+                                            keep=args.keep, rt_priority=args.rt_priority))
                 except RuntimeError as exc:
                     # One daemon that cannot hold N sessions Up must not lose
                     # the rest of the run: record it and go on.
