@@ -19,6 +19,7 @@ docs/performance.md:
   uses (Detect Mult × the interval, §6.8.4) — a loss the receiver would
   have declared the session Down for.
 """
+import bisect
 import struct
 from collections import defaultdict
 
@@ -187,11 +188,12 @@ def late_episodes(late_at, packets, measured, start_ns, end_ns, join_ns=100_000_
             groups[-1][2] += 1
         else:
             groups.append([t, t, 1])
-    sent = [ts for ts, p in packets if start_ns <= ts < end_ns and p["src"] in measured]
-    received = [ts for ts, p in packets if start_ns <= ts < end_ns and p["dst"] in measured]
+    sent = sorted(ts for ts, p in packets if start_ns <= ts < end_ns and p["src"] in measured)
+    received = sorted(ts for ts, p in packets if start_ns <= ts < end_ns and p["dst"] in measured)
 
     def silence_ms(stamps, lo, hi):
-        inside = [t for t in stamps if lo <= t <= hi]
+        # stamps are sorted: only the episode's slice
+        inside = stamps[bisect.bisect_left(stamps, lo):bisect.bisect_right(stamps, hi)]
         edges = [lo] + inside + [hi]
         return max(b - a for a, b in zip(edges, edges[1:])) / 1e6
 
