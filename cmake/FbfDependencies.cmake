@@ -33,19 +33,74 @@ endmacro()
 
 # Linux-only ones (libnl, libsystemd) are below; on OpenBSD libevent 2 comes
 # from the devel/libevent2 port and libcrypto from LibreSSL in base.
+# FBF_STATIC_DEPS: fbfd and fbfctl carry their C++ and C dependencies
+# inside (libstdc++, libgcc, libevent, libnl; fmt, spdlog and toml++ in their
+# header-only form) and load only glibc and ld.so. Pages a process touches in a
+# shared library count whole (the kernel maps 64 KiB around each fault), so
+# eight small libraries cost ~3 MiB of resident set; linked in with
+# --gc-sections the code that runs sits on far fewer pages
+# (docs/performance.md "Footprint"). The Debian package turns it off: there,
+# libraries come as packages that get their own security updates.
+include(CMakeDependentOption)
+cmake_dependent_option(FBF_STATIC_DEPS
+  "Link libstdc++, libevent, libnl, fmt, spdlog and toml++ into the programs"
+  ON "CMAKE_SYSTEM_NAME STREQUAL Linux;NOT FBF_SANITIZE;NOT FBF_BUILD_FUZZ" OFF)
+
+if(FBF_STATIC_DEPS)
+  # pkg-config's -l flags resolve to the archives Debian's -dev packages ship.
+  set(fbf_saved_suffixes ${CMAKE_FIND_LIBRARY_SUFFIXES})
+  set(CMAKE_FIND_LIBRARY_SUFFIXES .a)
+endif()
 fbf_pkg(EVENT_CORE  libevent_core   libevent-dev)
 fbf_pkg(EVENT_EXTRA libevent_extra  libevent-dev)
+if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
+  fbf_pkg(NL3       libnl-3.0       libnl-3-dev)
+  fbf_pkg(NL3_ROUTE libnl-route-3.0 libnl-route-3-dev)
+  fbf_pkg(NL3_IDIAG libnl-idiag-3.0 libnl-idiag-3-dev)
+endif()
+if(FBF_STATIC_DEPS)
+  set(CMAKE_FIND_LIBRARY_SUFFIXES ${fbf_saved_suffixes})
+  # What the archives' Libs.private ask for.
+  find_package(Threads REQUIRED)
+  target_link_libraries(PkgConfig::NL3 INTERFACE Threads::Threads m)
+endif()
 fbf_cmake_pkg(tomlplusplus  libtomlplusplus-dev)
 fbf_cmake_pkg(fmt           libfmt-dev)
 fbf_cmake_pkg(spdlog        libspdlog-dev)
+
+# fbf_config_deps / fbf_log_deps: toml++, and spdlog with fmt, either as the
+# shared libraries or header-only.
+add_library(fbf_config_deps INTERFACE)
+add_library(fbf_log_deps INTERFACE)
+if(FBF_STATIC_DEPS)
+  target_compile_definitions(fbf_config_deps INTERFACE TOML_HEADER_ONLY=1)
+  target_include_directories(fbf_config_deps SYSTEM INTERFACE
+    $<TARGET_PROPERTY:tomlplusplus::tomlplusplus,INTERFACE_INCLUDE_DIRECTORIES>)
+  target_link_libraries(fbf_log_deps INTERFACE spdlog::spdlog_header_only)
+  # spdlog's header-only target still names the shared fmt: fmt header-only instead.
+  set_target_properties(spdlog::spdlog_header_only PROPERTIES INTERFACE_LINK_LIBRARIES Threads::Threads)
+  target_link_libraries(fbf_log_deps INTERFACE fmt::fmt-header-only)
+else()
+  target_link_libraries(fbf_config_deps INTERFACE tomlplusplus::tomlplusplus)
+  target_link_libraries(fbf_log_deps INTERFACE spdlog::spdlog fmt::fmt)
+endif()
+
+# fbf_static_program(<target>): the programs fbf ships (fbfd, fbfctl). Tests
+# and benchmarks keep the shared libstdc++ that GoogleTest and Google
+# Benchmark are built against.
+if(FBF_STATIC_DEPS)
+  target_compile_options(fbf_build_flags INTERFACE -ffunction-sections -fdata-sections)
+endif()
+function(fbf_static_program target)
+  if(FBF_STATIC_DEPS)
+    target_link_options(${target} PRIVATE -static-libstdc++ -static-libgcc -Wl,--gc-sections)
+  endif()
+endfunction()
 fbf_cmake_pkg(OpenSSL       libssl-dev)
 fbf_cmake_pkg(nlohmann_json nlohmann-json3-dev)
 fbf_cmake_pkg(CLI11         libcli11-dev)
 
 if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
-  fbf_pkg(NL3       libnl-3.0       libnl-3-dev)
-  fbf_pkg(NL3_ROUTE libnl-route-3.0 libnl-route-3-dev)
-  fbf_pkg(NL3_IDIAG libnl-idiag-3.0 libnl-idiag-3-dev)
   option(FBF_WITH_SYSTEMD "Use libsystemd for sd_notify (READY/STOPPING/WATCHDOG)" ON)
   if(FBF_WITH_SYSTEMD)
     fbf_pkg(SYSTEMD libsystemd libsystemd-dev)

@@ -1,0 +1,54 @@
+"""What fbfd and fbfctl load at start, by build option (cmake/FbfDependencies.cmake).
+
+FBF_STATIC_DEPS=ON, the default: libstdc++, libgcc, libevent, libnl, fmt,
+spdlog and toml++ are inside the programs, which load only glibc (libc, libm)
+and ld.so; libcrypto and libsystemd are still loaded only when needed
+(test_bfd_auth_libcrypto.py). That is most of fbfd's resident set gone
+(docs/performance.md "Footprint"). FBF_STATIC_DEPS=OFF, as the Debian package
+builds (packaging/debian/rules; test_deb.py checks its Depends): every one of
+them is a shared library again.
+"""
+import re
+import subprocess
+
+import pytest
+
+from conftest import BUILD, FBFCTL, FBFD
+
+GLIBC = {"libc.so.6", "libm.so.6", "ld-linux-x86-64.so.2", "ld-linux-aarch64.so.1"}
+# With the option off, what each program links shared (the linker drops what
+# fbfctl does not call: it never touches libevent, libnl, spdlog or toml++).
+SHARED_WHEN_OFF = {
+    "fbfd": ["libstdc++.so", "libevent_core", "libnl-route-3", "libspdlog", "libfmt",
+             "libtomlplusplus"],
+    "fbfctl": ["libstdc++.so", "libfmt"],
+}
+
+
+def static_deps_option():
+    cache = (BUILD / "CMakeCache.txt").read_text()
+    m = re.search(r"^FBF_STATIC_DEPS:\w+=(\w+)$", cache, re.M)
+    return m is not None and m.group(1).upper() in ("ON", "TRUE", "1")
+
+
+def needed(program):
+    out = subprocess.run(["readelf", "-d", str(program)], capture_output=True, text=True,
+                         check=True).stdout
+    return set(re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", out))
+
+
+@pytest.mark.parametrize("program", [FBFD, FBFCTL], ids=["fbfd", "fbfctl"])
+def test_programs_load_what_the_build_option_says(program):
+    libs = needed(program)
+    if static_deps_option():
+        assert libs <= GLIBC, f"{program.name} needs more than glibc: {sorted(libs - GLIBC)}"
+    else:
+        for lib in SHARED_WHEN_OFF[program.name]:
+            assert any(n.startswith(lib) for n in libs), f"{lib} not linked shared: {sorted(libs)}"
+
+
+def test_libcrypto_and_libsystemd_are_never_linked():
+    # Both are dlopen()ed on first use (bfd/digest.cpp, platform/linux/
+    # service_notify_systemd.cpp) in either build.
+    libs = needed(FBFD)
+    assert not any(n.startswith(("libcrypto", "libsystemd")) for n in libs), sorted(libs)
