@@ -53,6 +53,7 @@ Service::Service(event_base* base, Random& random, StateCallback on_state, Trans
   } else {
     per_session_reason_ = raw.error().what;
   }
+  state_changes_.reserve(kTransmitBatch);
 }
 
 Service::~Service() = default;
@@ -159,8 +160,9 @@ void Service::remove(SessionId id) {
   const TimePoint now = Clock::now();
   // RFC 5880 §6.8.16: tell the peer this is administrative, not a failure.
   execute(id, s->admin_down(now, Diag::AdministrativelyDown), now);
-  send_queued();     // the batch may point at this link
-  links_.erase(id);  // its wheel timers disarm themselves
+  send_queued();           // the batch may point at this link
+  report_state_changes();  // while the session's spec still exists
+  links_.erase(id);        // its wheel timers disarm themselves
   echo_.forget(id);
   engine_.remove(id);
   finish_event(now);
@@ -299,7 +301,27 @@ void Service::send_queued() {
 
 void Service::finish_event(TimePoint now) {
   send_queued();
+  report_state_changes();
   schedule_wakeup(now);
+}
+
+void Service::report_state_changes() {
+  // A callback's own call into the service ends in finish_event() too: what
+  // it changes is appended here and reported by this loop, in order.
+  if (reporting_ || state_changes_.empty()) return;
+  reporting_ = true;
+  struct Done {
+    Service& s;
+    ~Done() {
+      s.state_changes_.clear();  // keeps its capacity
+      s.reporting_ = false;
+    }
+  } done{*this};
+  for (std::size_t i = 0; i < state_changes_.size(); ++i) {
+    const PendingChange change = state_changes_[i];  // the vector may grow under the call
+    const SessionSpec* spec = engine_.spec(change.id);
+    if (spec != nullptr && on_state_) on_state_(StateEvent{change.id, *spec, change.change});
+  }
 }
 
 bool Service::batched(SessionId id) const {
@@ -358,7 +380,7 @@ void Service::execute(SessionId id, Link& link, const Actions& actions, TimePoin
       wheel_.cancel(link.timers[static_cast<std::size_t>(c->kind)]);
     } else if (const auto* sc = std::get_if<StateChanged>(&action)) {
       link.since = now;
-      if (on_state_) on_state_(StateEvent{id, *engine_.spec(id), *sc});
+      state_changes_.push_back({id, *sc});  // reported when the event ends
     }
   }
   if (echo_unusable) {

@@ -81,6 +81,11 @@ enum class TransmitPath { batched, per_session };
 class Service {
  public:
   // The callback runs inside the loop; it must not remove sessions itself.
+  // State changes are reported when their event ends, after its packets
+  // have left: the peer learns of a Down (RFC 5880 §6.8.6: it follows us
+  // there) before the agent's reaction — log lines, route withdrawals — runs,
+  // and when many sessions fail in one wake-up no Down packet waits for the
+  // other sessions' reactions.
   // `path` batched: raw sockets if they open (else per-session, see
   // transmit_path()); per_session: never raw.
   Service(event_base* base, Random& random, StateCallback on_state,
@@ -158,8 +163,11 @@ class Service {
   // packet waited tells its session when it really left
   // (Session::transmission_left).
   void send_queued();
-  // The end of every event: send_queued(), then the wake-up is re-armed.
+  // The end of every event: send_queued(), report_state_changes(), then the
+  // wake-up is re-armed.
   void finish_event(TimePoint now);
+  // Hands the event's state changes to on_state_, in the order they happened.
+  void report_state_changes();
   void schedule_wakeup(TimePoint now);
   void update_receive_mode(TimePoint now);
   void execute(SessionId id, const Actions& actions, TimePoint now);
@@ -178,6 +186,12 @@ class Service {
     TimePoint at;  // when the session sent it
   };
   std::vector<Queued> queued_;  // raw_'s packets, in order
+  struct PendingChange {
+    SessionId id;
+    StateChanged change;
+  };
+  std::vector<PendingChange> state_changes_;  // this event's, not yet reported
+  bool reporting_ = false;
   std::map<std::pair<platform::Family, bool>, Listener> listeners_;
   platform::DatagramBatch batch_;
   TimerWheel wheel_;

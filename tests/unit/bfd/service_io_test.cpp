@@ -135,7 +135,12 @@ class ServiceIo : public ::testing::Test {
     service_.reset();
     base_.reset(event_base_new());
     service_ = std::make_unique<Service>(
-        base_.get(), random_, [this](const StateEvent& e) { changes_.push_back(e.change); }, path);
+        base_.get(), random_,
+        [this](const StateEvent& e) {
+          changes_.push_back(e.change);
+          if (on_change_) on_change_(e);
+        },
+        path);
   }
 
   // Runs the loop until `done` or the time is up.
@@ -223,6 +228,34 @@ class ServiceIo : public ::testing::Test {
   std::unique_ptr<event_base, decltype(&event_base_free)> base_{nullptr, &event_base_free};
   std::unique_ptr<Service> service_;
   std::vector<StateChanged> changes_;
+  std::function<void(const StateEvent&)> on_change_;  // runs in the state callback
+
+  // The peer goes silent; when the session reports Down (Detection Time
+  // expired), is the Down packet already on its way to the peer?
+  void down_packet_leaves_before_the_report() {
+    Peer peer("127.0.0.2");
+    const SessionId id = bring_up(peer, "127.0.0.2");
+    ASSERT_NE(id, 0u);
+    run_until([] { return false; }, 5ms);
+    peer.receive_all();
+    std::optional<ControlPacket> seen_in_callback;
+    on_change_ = [&](const StateEvent& e) {
+      if (e.change.to != State::Down) return;
+      // Loopback delivery may finish in ksoftirqd: wait for it, here, inside
+      // the callback, where the packet cannot arrive unless it was sent.
+      while (wait_readable(peer.fd())) {
+        auto got = peer.receive_all();
+        for (const auto& r : got)
+          if (r.packet.state == State::Down) seen_in_callback = r.packet;
+        if (seen_in_callback) break;
+      }
+    };
+    ASSERT_TRUE(run_until([&] { return session(id).variables().SessionState == State::Down; }));
+    ASSERT_FALSE(changes_.empty());
+    EXPECT_EQ(changes_.back().to, State::Down);
+    ASSERT_TRUE(seen_in_callback) << "the agent heard of the Down before the peer was told";
+    EXPECT_EQ(seen_in_callback->diag, Diag::ControlDetectionTimeExpired);
+  }
 };
 
 TEST_F(ServiceIo, QueuedPacketsAreReadBeforeAStalledDetectionTimerFires) {
@@ -263,6 +296,16 @@ TEST_F(ServiceIo, QueuedPacketsAreReadBeforeAStalledDetectionTimerFires) {
   // A real silence is still detected: stop sending.
   ASSERT_TRUE(run_until([&] { return session(b).variables().SessionState == State::Down; }, 1s));
   EXPECT_EQ(session(b).variables().LocalDiag, Diag::ControlDetectionTimeExpired);
+}
+
+TEST_F(ServiceIo, ADownPacketLeavesBeforeTheAgentHearsOfTheDown) {
+  ASSERT_EQ(service_->transmit_path(), TransmitPath::batched);
+  down_packet_leaves_before_the_report();
+}
+
+TEST_F(ServiceIo, ADownPacketLeavesBeforeTheAgentHearsOfTheDownPerSession) {
+  make_service(TransmitPath::per_session);
+  down_packet_leaves_before_the_report();
 }
 
 // A wake-up that runs late (here: the loop held up for 60 ms, as when the
