@@ -358,15 +358,29 @@ def run_point(kind, n, *, peer="bird", duration=20.0, interval=50, mult=3, settl
 
 
 def total_flaps(point):
-    """Every sign of a flap during the window, from the daemons or the wire."""
+    """Every sign of a flap during the window, from the daemons or the wire.
+
+    The peer's own marks count only with some other sign beside them. A peer
+    that really went Down says so in its packets (RFC 5880 §6.8.6: it sends
+    its new state), which takes the measured side Down too; and from Down it
+    comes back Up only through the measured side's Down or Init, never from
+    its Up packets. So a peer mark that moved while the measured daemon never
+    left Up, neither side sent anything but Up and no gap exceeded the
+    Detection Time is not a flap: BIRD's "since" column moves that way now
+    and then (docs/performance.md). Those are kept apart, in
+    flaps.peer_marks_without_evidence, and the report's row note names them.
+    """
     f = point["flaps"]
     wm, wp = f["wire_from_measured"], f["wire_from_peer"]
-    return (max(f["measured_counter"] or 0, f["measured_sessions_changed"])
-            + f["peer_sessions_changed"]
-            + wm["sessions_not_up"] + wp["sessions_not_up"]
-            + wm["gaps_over_detection_time"] + wp["gaps_over_detection_time"]
-            + (point["sessions"] - f["measured_up_at_end"])
-            + (point["sessions"] - f["peer_up_at_end"]))
+    evidence = (max(f["measured_counter"] or 0, f["measured_sessions_changed"])
+                + wm["sessions_not_up"] + wp["sessions_not_up"]
+                + wm["gaps_over_detection_time"] + wp["gaps_over_detection_time"]
+                + (point["sessions"] - f["measured_up_at_end"])
+                + (point["sessions"] - f["peer_up_at_end"]))
+    if evidence == 0 and f["peer_sessions_changed"] > 0:
+        f["peer_marks_without_evidence"] = f["peer_sessions_changed"]
+        return 0
+    return evidence + f["peer_sessions_changed"]
 
 
 # --- report ---------------------------------------------------------------------------------------

@@ -71,6 +71,22 @@ def _values(got, n, ms, daemons, reps, field):
     return out
 
 
+def peer_marks_note(got, n, ms, daemons, reps):
+    """Peer marks that moved with no other sign of a flap (bfd_scale.total_flaps
+    leaves them out), per daemon and repetition; "" when there were none."""
+    parts = []
+    for d in daemons:
+        per_rep = [(p.get("flaps") or {}).get("peer_marks_without_evidence", 0) if p else 0
+                   for p in got.get((n, ms, d), [None] * reps)]
+        if any(per_rep):
+            parts.append(f"{d} {'/'.join(str(v) for v in per_rep)}")
+    if not parts:
+        return ""
+    return ("not counted: the BIRD peer's \"since\" moved for sessions that neither side "
+            "left Up on the wire or in the measured daemon (per repetition: "
+            + ", ".join(parts) + ")")
+
+
 def late_episodes_note(got, n, ms, reps):
     """fbfd's late gaps per repetition as "K (J)": K episodes, J of them
     machine-wide stalls (bfd_scale.episodes_summary); "" when none was late."""
@@ -105,7 +121,9 @@ def rows_from(got, points, daemons, reps, frr_max_sessions=200):
         rows.append(Row("bfd", f"false flap signs, {label}", "count", "lower", flaps,
                         Target("0", ok=all(v == 0 for v in flaps["fbfd"] if v is not None)
                                if any(v is not None for v in flaps["fbfd"]) else None),
-                        ratio=False, note=note))
+                        ratio=False,
+                        note="; ".join(x for x in (note, peer_marks_note(got, n, ms, daemons, reps))
+                                       if x)))
         window = _values(got, n, ms, daemons, reps,
                          lambda p: (p.get("jitter") or {}).get("inside_pct"))
         rows.append(Row("bfd", f"transmissions in the §6.8.7 window, {label}", "%", "higher",

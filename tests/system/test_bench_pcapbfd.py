@@ -67,3 +67,38 @@ def test_episode_summary_calls_a_stall_machine_wide_past_a_tenth_of_the_interval
     # At 50 ms only stalls of 5 ms or more count.
     assert bfd_scale.episodes_summary(episodes, 50) == "3 (1)"
     assert bfd_scale.episodes_summary([], 50) == "0 (0)"
+
+
+def _point(sessions=100, **flaps):
+    quiet = {"sessions_not_up": 0, "up_to_other": 0, "gaps_over_detection_time": 0}
+    f = {"measured_counter": 0, "measured_sessions_changed": 0, "peer_sessions_changed": 0,
+         "measured_up_at_end": sessions, "peer_up_at_end": sessions,
+         "wire_from_measured": dict(quiet), "wire_from_peer": dict(quiet)}
+    for k, v in flaps.items():
+        if k in ("wire_from_measured", "wire_from_peer"):
+            f[k].update(v)
+        else:
+            f[k] = v
+    return {"sessions": sessions, "flaps": f}
+
+
+def test_peer_marks_with_no_other_sign_are_not_flaps_but_are_kept():
+    import bfd_scale
+    point = _point(peer_sessions_changed=64)
+    assert bfd_scale.total_flaps(point) == 0
+    assert point["flaps"]["peer_marks_without_evidence"] == 64
+
+
+def test_peer_marks_count_beside_any_other_sign():
+    import bfd_scale
+    # The peer's packets said Down for two sessions: its 64 marks count too.
+    assert bfd_scale.total_flaps(_point(peer_sessions_changed=64,
+                                        wire_from_peer={"sessions_not_up": 2})) == 66
+    # The measured daemon's own counter is a sign of its own.
+    assert bfd_scale.total_flaps(_point(measured_counter=1, peer_sessions_changed=1)) == 2
+    # A gap beyond the Detection Time on the measured side's transmissions.
+    point = _point(peer_sessions_changed=3, wire_from_measured={"gaps_over_detection_time": 1})
+    assert bfd_scale.total_flaps(point) == 4
+    assert "peer_marks_without_evidence" not in point["flaps"]
+    # A session not Up at the end.
+    assert bfd_scale.total_flaps(_point(measured_up_at_end=99)) == 1
