@@ -232,12 +232,11 @@ void Service::on_wakeup() {
   const TimePoint now = Clock::now();
   if (wakeup_at_) count_lateness(std::chrono::duration_cast<Microseconds>(now - *wakeup_at_));
   wakeup_at_.reset();
-  // Read everything queued first, in either mode: a packet already waiting
-  // must refresh its session before that session's Detection Time is
-  // checked — after a stall (a long control request, the VM descheduled)
-  // thousands may wait, and expiring timers with half of them unread would
-  // declare healthy sessions Down.
-  for (auto& [key, listener] : listeners_) drain(listener, now, /*to_empty=*/true);
+  // Polled mode reads the listeners on this tick; otherwise they are read
+  // only before a detection timer is checked (on_timer): a wake-up that only
+  // transmits makes no receive call.
+  drained_this_wakeup_ = false;
+  if (io_.polled) drain_all(now);
   // Each timer sees the time it really runs at: a session's last
   // transmission is then when its packet left, not when the batch began,
   // and its next gap is measured from there (§6.8.7 window on the wire).
@@ -255,9 +254,22 @@ void Service::count_lateness(Microseconds lateness) {
   if (lateness >= kLateWakeupThresholds.back() && on_late_wakeup_) on_late_wakeup_(lateness);
 }
 
+void Service::drain_all(TimePoint now) {
+  for (auto& [key, listener] : listeners_) drain(listener, now, /*to_empty=*/true);
+  drained_this_wakeup_ = true;
+}
+
 void Service::on_timer(WheelTimer& timer, TimePoint now) {
   Link& link = *reinterpret_cast<Link*>(static_cast<std::uintptr_t>(timer.cookie()));
   const auto kind = static_cast<TimerKind>(&timer - link.timers.data());
+  // A packet already waiting must refresh its session before a Detection
+  // Time is checked: after a stall (a long control request, the VM
+  // descheduled) thousands may wait, and expiring timers with half of them
+  // unread would declare healthy sessions Down. Read everything once per
+  // wake-up, before the first detection timer; Session::on_timer then sees
+  // the refreshed deadline and re-arms instead.
+  if ((kind == TimerKind::Detect || kind == TimerKind::EchoDetect) && !drained_this_wakeup_)
+    drain_all(now);
   execute(link.id, link, link.session->on_timer(now, kind), now);
 }
 

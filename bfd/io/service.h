@@ -154,6 +154,8 @@ class Service {
   // Reads and delivers queued datagrams: a few batches, or until none is left.
   void drain(Listener& listener, TimePoint now, bool to_empty);
   void on_wakeup();
+  // Every listener read until empty, once per wake-up (drained_this_wakeup_).
+  void drain_all(TimePoint now);
   void count_lateness(std::chrono::microseconds lateness);
   void on_timer(WheelTimer& timer, TimePoint now);
   void execute(SessionId id, Link& link, const Actions& actions, TimePoint now);
@@ -192,6 +194,7 @@ class Service {
   };
   std::vector<PendingChange> state_changes_;  // this event's, not yet reported
   bool reporting_ = false;
+  bool drained_this_wakeup_ = false;
   std::map<std::pair<platform::Family, bool>, Listener> listeners_;
   platform::DatagramBatch batch_;
   TimerWheel wheel_;

@@ -102,14 +102,15 @@ class Peer {
     return last;
   }
 
-  void send(State state, std::uint32_t your, bool final = false, int copies = 1) {
+  void send(State state, std::uint32_t your, bool final = false, int copies = 1,
+            std::uint32_t desired_min_tx_us = kFastUs) {
     ControlPacket p;
     p.state = state;
     p.final = final;
     p.detect_mult = 3;
     p.my_discriminator = kPeerDiscr;
     p.your_discriminator = your;
-    p.desired_min_tx_interval = kFastUs;
+    p.desired_min_tx_interval = desired_min_tx_us;
     p.required_min_rx_interval = kFastUs;
     auto wire = encode(p);
     ASSERT_TRUE(wire);
@@ -296,6 +297,25 @@ TEST_F(ServiceIo, QueuedPacketsAreReadBeforeAStalledDetectionTimerFires) {
   // A real silence is still detected: stop sending.
   ASSERT_TRUE(run_until([&] { return session(b).variables().SessionState == State::Down; }, 1s));
   EXPECT_EQ(session(b).variables().LocalDiag, Diag::ControlDetectionTimeExpired);
+}
+
+// The listeners are read before a detection timer is checked (the test
+// above), not at every wake-up: one that only transmits makes no receive
+// call. Here the peer announces a 1 s transmit interval (our Detection Time:
+// 3 s) while asking for our packets every 10 ms.
+TEST_F(ServiceIo, AWakeUpThatOnlyTransmitsMakesNoReceiveCall) {
+  Peer peer("127.0.0.2");
+  const SessionId id = bring_up(peer, "127.0.0.2");
+  ASSERT_NE(id, 0u);
+  peer.send(State::Up, id, false, 1, 1'000'000);
+  ASSERT_TRUE(run_until([&] { return session(id).detection_time_us() == 3'000'000; }));
+  run_until([] { return false; }, 20ms);  // whatever was queued is read
+  const IoCounters before = service_->io_counters();
+  run_until([] { return false; }, 200ms);
+  const IoCounters after = service_->io_counters();
+  EXPECT_GE(after.wakeups - before.wakeups, 10u);  // transmissions every ~10 ms
+  EXPECT_EQ(after.receive_calls, before.receive_calls);
+  EXPECT_EQ(session(id).variables().SessionState, State::Up);
 }
 
 TEST_F(ServiceIo, ADownPacketLeavesBeforeTheAgentHearsOfTheDown) {
