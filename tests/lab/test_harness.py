@@ -96,6 +96,23 @@ def test_bird_frr_bfd_up_from_both_sides_and_pause_brings_it_down(lab, need):
     bird.wait_established(link.ip_b())
 
 
+def test_frr_killed_and_started_again_has_its_bfd_session_back_at_once(lab, need):
+    # A killed zebra leaves its zserv socket file behind. Started while only
+    # the stale file was there, bgpd and bfdd were refused, retried 10 s
+    # later, and bgpd's BFD registration could be lost for good: FRR's BFD
+    # session to fbfd never came back in one soak run. The lab now starts them
+    # once zebra accepts, so the session is back within a few seconds.
+    need("bird", "frr")
+    link, bird, frr = pair(lab, Bird, Frr, bfd=Bfd(min_tx=100, min_rx=100, multiplier=3))
+    frr.wait_bfd(link.ip_a(), "Up")
+    frr.kill()
+    assert frr.zsock.exists(), "a killed zebra is expected to leave its socket file"
+    frr.procs = []
+    frr.start()
+    frr.wait_bfd(link.ip_a(), "Up", timeout=7)
+    bird.wait_bfd(link.ip_b(), "Up", timeout=7)
+
+
 def test_multihop_with_tcp_md5_through_a_router(lab, need):
     """BIRD and GoBGP two hops apart (a - r - b, static routes), eBGP multihop
     with a TCP-MD5 password: exercises routing nodes and the auth/multihop knobs."""

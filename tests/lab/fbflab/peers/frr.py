@@ -9,6 +9,7 @@ TCP vty is disabled (-P 0). vtysh talks to the instance with
 import json
 import os
 import shutil
+import socket
 
 from ..util import LabError, family_of, run
 from .base import Peer, bfd_state, bgp_state
@@ -193,6 +194,9 @@ class Frr(Peer):
 
     def _start_processes(self):
         self.procs = []
+        # A killed zebra leaves its socket file behind: waiting for the file
+        # would then not wait at all.
+        self.zsock.unlink(missing_ok=True)
         for daemon in self.DAEMONS:
             if daemon == "bfdd" and not self.want_bfdd:
                 continue
@@ -205,10 +209,24 @@ class Frr(Peer):
             self.procs.append(self.node.popen(argv, name=f"{self.name}-{daemon}",
                                               log=self.dir / f"{daemon}.stdout"))
             if daemon == "zebra":
-                # bgpd/bfdd give up on a zserv socket that is not there yet.
+                # bgpd/bfdd whose first connect is refused try again only 10 s
+                # later, and a BFD registration bgpd sends before bfdd is
+                # connected can be lost for good (the soak saw FRR's BFD
+                # session never come back after a restart): start them once
+                # zebra accepts, not once its socket file exists.
                 from ..util import wait_until
-                wait_until(lambda: self.zsock.exists() or not self.procs[0].alive(), 10,
-                           "zebra's zserv socket")
+                wait_until(lambda: self._zserv_accepts() or not self.procs[0].alive(), 10,
+                           "zebra's zserv socket to accept")
+
+    def _zserv_accepts(self):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            s.connect(str(self.zsock))
+            return True
+        except OSError:
+            return False
+        finally:
+            s.close()
 
     def _ready(self):
         for p in self.procs:
