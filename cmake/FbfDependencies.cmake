@@ -46,6 +46,20 @@ cmake_dependent_option(FBF_STATIC_DEPS
   "Link libstdc++, libevent, libnl, fmt, spdlog and toml++ into the programs"
   ON "CMAKE_SYSTEM_NAME STREQUAL Linux;NOT FBF_SANITIZE;NOT FBF_BUILD_FUZZ" OFF)
 
+# A build tree configured the other way before keeps the library paths
+# pkg-config's module found then: forget those of the other kind.
+if(FBF_STATIC_DEPS)
+  set(fbf_other_kind "\\.so$")
+else()
+  set(fbf_other_kind "\\.a$")
+endif()
+get_cmake_property(fbf_cached CACHE_VARIABLES)
+foreach(var IN LISTS fbf_cached)
+  if(var MATCHES "^pkgcfg_lib_(EVENT_CORE|EVENT_EXTRA|NL3|NL3_ROUTE|NL3_IDIAG)_" AND
+     "${${var}}" MATCHES "${fbf_other_kind}")
+    unset(${var} CACHE)
+  endif()
+endforeach()
 if(FBF_STATIC_DEPS)
   # pkg-config's -l flags resolve to the archives Debian's -dev packages ship.
   set(fbf_saved_suffixes ${CMAKE_FIND_LIBRARY_SUFFIXES})
