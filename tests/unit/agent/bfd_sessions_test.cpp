@@ -17,6 +17,7 @@
 #include "agent/config.h"
 #include "bfd/packet.h"
 #include "platform/udp.h"
+#include "tests/unit/own_network_namespace.h"
 
 namespace fbf::agent {
 namespace {
@@ -45,6 +46,9 @@ Config parse(const std::string& text) {
 class BfdBindingTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    // Its own namespace: the service binds 127.0.0.1:3784, as other tests
+    // running at the same time do.
+    if (!::fbf::test::own_network_namespace()) GTEST_SKIP() << "needs root for a network namespace";
     lo_ = if_nametoindex("lo");
     if (lo_ == 0) GTEST_SKIP() << "no interface called lo";
   }

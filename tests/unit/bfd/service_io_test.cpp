@@ -24,6 +24,7 @@
 
 #include "bfd/packet.h"
 #include "bfd_test_support.h"
+#include "tests/unit/own_network_namespace.h"
 #include "bfd/echo_frame.h"
 #include "platform/raw_ip.h"
 #include "platform/udp.h"
@@ -45,18 +46,7 @@ bool wait_readable(int fd) {
 constexpr std::uint32_t kPeerDiscr = 0xbeef;
 constexpr std::uint32_t kFastUs = 10'000;  // 10 ms x 3: Detection Time 30 ms
 
-// A fresh network namespace with lo up; false when we may not make one.
-bool own_network_namespace() {
-  if (::geteuid() != 0 || ::unshare(CLONE_NEWNET) != 0) return false;
-  const int s = ::socket(AF_INET, SOCK_DGRAM, 0);
-  ifreq ifr{};
-  std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
-  bool up = s >= 0 && ::ioctl(s, SIOCGIFFLAGS, &ifr) == 0;
-  ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP);
-  up = up && ::ioctl(s, SIOCSIFFLAGS, &ifr) == 0;
-  if (s >= 0) ::close(s);
-  return up;
-}
+using ::fbf::test::own_network_namespace;
 
 // A peer, played by the test: receives fbfd's packets on <address>:3784
 // and answers from there.
