@@ -31,8 +31,9 @@ macro(fbf_cmake_pkg name package)
   endif()
 endmacro()
 
-# Linux-only ones (libnl, libsystemd) are below; on OpenBSD libevent 2 comes
-# from the devel/libevent2 port and libcrypto from LibreSSL in base.
+# On OpenBSD libevent 2 comes from the devel/libevent2 port and libcrypto
+# from LibreSSL in base; libnl and libsystemd are Linux-only.
+#
 # FBF_STATIC_DEPS: fbfd and fbfctl carry their C++ and C dependencies
 # inside (libstdc++, libgcc, libevent, libnl; fmt, spdlog and toml++ in their
 # header-only form) and load only glibc and ld.so. Pages a process touches in a
