@@ -5,8 +5,10 @@ before any work, and what the on-demand libraries changed (docs/performance.md).
     sudo FBF_BUILD_DIR=build-perf bench/compare/idle_rss.py [--runs 3] [--sessions N]
 
 --sessions N adds N [[bfd_peer]] sessions to unanswered loopback addresses
-(127.0.1.x), to see the memory a session costs. Prints one VmRSS/RssAnon
-line per run (KiB), read 2 s after start.
+(127.0.1.x), to see the memory a session costs. Prints one
+VmRSS/RssAnon/RssFile line per run (KiB), read 2 s after start; --smaps
+adds the resident KiB of each mapped file (/proc/PID/smaps): which library
+the resident set is made of (docs/performance.md, "Footprint").
 """
 import argparse
 import os
@@ -31,10 +33,23 @@ def config(d, sessions):
     return "\n".join(lines)
 
 
+def resident_by_mapping(smaps):
+    """{mapping name (file path, [heap], [stack], "" for anonymous): Rss KiB}."""
+    out, name = {}, None
+    for line in smaps.splitlines():
+        fields = line.split()
+        if fields and "-" in fields[0] and len(fields) >= 5 and ":" not in fields[0]:
+            name = fields[5] if len(fields) > 5 else ""
+        elif fields and fields[0] == "Rss:" and name is not None:
+            out[name] = out.get(name, 0) + int(fields[1])
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--sessions", type=int, default=0)
+    ap.add_argument("--smaps", action="store_true", help="resident KiB per mapped file")
     args = ap.parse_args()
     fbfd = common.build_dir() / "agent" / "fbfd"
     for _ in range(args.runs):
@@ -50,9 +65,14 @@ def main():
                 time.sleep(2)
                 status = Path(f"/proc/{p.pid}/status").read_text().splitlines()
                 vals = {k: v.split()[0] for k, _, v in (l.partition(":") for l in status)
-                        if k in ("VmRSS", "RssAnon")}
+                        if k in ("VmRSS", "RssAnon", "RssFile")}
                 print(f"VmRSS {vals['VmRSS']} KiB  RssAnon {vals['RssAnon']} KiB  "
-                      f"({args.sessions} sessions)")
+                      f"RssFile {vals['RssFile']} KiB  ({args.sessions} sessions)")
+                if args.smaps:
+                    per = resident_by_mapping(Path(f"/proc/{p.pid}/smaps").read_text())
+                    for name, kib in sorted(per.items(), key=lambda kv: -kv[1]):
+                        if kib:
+                            print(f"  {kib:6d} KiB  {name}")
             finally:
                 p.terminate()
                 p.wait(5)

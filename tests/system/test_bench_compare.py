@@ -78,3 +78,23 @@ def test_value_rows_show_no_ratio_and_report_names_misses():
 def test_rows_round_trip_through_json():
     row = Row("bfd", "cpu", "%", "lower", {"fbfd": [1.0, None]}, Target("t", ok=None), note="n")
     assert Row.from_json(row.to_json()) == row
+
+
+def test_idle_rss_sums_resident_kib_per_mapped_file():
+    import idle_rss
+    smaps = """\
+55d0c0a00000-55d0c0a10000 r--p 00000000 fe:01 123 /usr/sbin/fbfd
+Size:                 64 kB
+Rss:                  16 kB
+55d0c0a10000-55d0c0b00000 r-xp 00010000 fe:01 123 /usr/sbin/fbfd
+Rss:                 200 kB
+7f0000000000-7f0000021000 rw-p 00000000 00:00 0
+Rss:                   8 kB
+55d0c1000000-55d0c1021000 rw-p 00000000 00:00 0 [heap]
+Rss:                 132 kB
+7f1000000000-7f1000100000 r-xp 00000000 fe:01 9 /usr/lib/x86_64-linux-gnu/libc.so.6
+Rss:                1024 kB
+"""
+    assert idle_rss.resident_by_mapping(smaps) == {
+        "/usr/sbin/fbfd": 216, "": 8, "[heap]": 132,
+        "/usr/lib/x86_64-linux-gnu/libc.so.6": 1024}
