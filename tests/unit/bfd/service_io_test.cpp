@@ -318,6 +318,25 @@ TEST_F(ServiceIo, ADownPacketLeavesBeforeTheAgentHearsOfTheDownPerSession) {
   down_packet_leaves_before_the_report();
 }
 
+// remove() tells the agent of the AdminDown it sends (RFC 5880 §6.8.16)
+// before the session and its spec are gone: changes are reported when an
+// event ends, and the end of remove()'s event is too late for that.
+TEST_F(ServiceIo, RemovingASessionReportsItsAdminDown) {
+  Peer peer("127.0.0.2");
+  const SessionId id = bring_up(peer, "127.0.0.2");
+  ASSERT_NE(id, 0u);
+  changes_.clear();
+  std::string reported_for;
+  on_change_ = [&](const StateEvent& e) { reported_for = e.spec.name; };
+  service_->remove(id);
+  ASSERT_EQ(changes_.size(), 1u);
+  EXPECT_EQ(changes_[0].from, State::Up);
+  EXPECT_EQ(changes_[0].to, State::AdminDown);
+  EXPECT_EQ(changes_[0].diag, Diag::AdministrativelyDown);
+  EXPECT_EQ(reported_for, "127.0.0.2");
+  EXPECT_EQ(service_->engine().find(id), nullptr);
+}
+
 // A wake-up that runs late (here: the loop held up for 60 ms, as when the
 // process is not scheduled) is counted by how late it was, and one of at
 // least the last threshold (25 ms) reaches the agent's callback.
