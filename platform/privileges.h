@@ -26,7 +26,9 @@ struct UserIds {
   gid_t gid = 0;
 };
 
-// The user called `name`; nullopt when there is none.
+// The user called `name`; nullopt when there is none. The name service
+// runs in a forked child (its modules never load into the caller), so call
+// it while single-threaded, as drop_privileges.
 std::expected<std::optional<UserIds>, std::string> lookup_user(const std::string& name);
 
 // From root: become `user` (its groups from the group database), keeping
