@@ -54,6 +54,9 @@ class ControlServer {
   struct Client {
     bufferevent* bev = nullptr;
     bool closing = false;  // reply queued, close once written
+    // A reply of at least platform::kLargeTransientBytes is queued: once it
+    // is written (or the client is gone) the heap it used goes back.
+    bool large_reply = false;
     std::optional<platform::PeerCredentials> peer;  // nullopt: the kernel did not say
   };
   ControlServer(event_base* base, evconnlistener* listener, std::filesystem::path path,
@@ -66,6 +69,7 @@ class ControlServer {
   void handle_input(Client& client);
   std::expected<void, CommandError> authorize(const Client& client, const Request& request);
   void close_after_reply(Client& client, const std::string& reply);
+  void queue_reply(Client& client, const std::string& reply);
   void drop(bufferevent* bev);
 
   event_base* base_;

@@ -8,6 +8,7 @@
 
 #include "agent/logging.h"
 #include "fbf/version.h"
+#include "platform/heap.h"
 
 namespace fbf::agent {
 
@@ -158,6 +159,7 @@ CommandResult Daemon::reload() {
     reloads_error_->inc();
     last_reload_successful_->set(0);
     last_reload_ = record;
+    platform::release_free_heap();  // the parsed document
     notifier_.ready();
     return std::unexpected(CommandError{
         std::string(error_code::failed),
@@ -170,6 +172,7 @@ CommandResult Daemon::reload() {
   last_reload_ = record;
   config_loaded_wall_ = record.at;
   spdlog::info("reload: applied {}", options_.config_path.string());
+  platform::release_free_heap();  // the parsed document and the old configuration
   notifier_.ready();
   return json{{"applied", true}, {"config_file", options_.config_path.string()}};
 }

@@ -40,6 +40,8 @@ class Daemon {
 
   // Runs the loop until SIGTERM/SIGINT; returns the process exit code.
   int run();
+  // The configuration in force (the one it started with until a reload).
+  const Config& config() const { return config_; }
 
  private:
   Daemon(Config config, DaemonOptions options);

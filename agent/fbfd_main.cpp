@@ -12,6 +12,7 @@
 #include "agent/logging.h"
 #include "agent/privileges.h"
 #include "fbf/version.h"
+#include "platform/heap.h"
 
 namespace {
 
@@ -69,16 +70,19 @@ int main(int argc, char** argv) {
   // Root is needed up to here only: the daemon has read the config, bound
   // its sockets and put the service addresses in place. From now on fbfd
   // runs as [agent] user with just the capabilities it still needs.
-  const Config startup = *config;
-  const auto before = paths_before_start(startup);
+  // No copy of the configuration outlives start-up (one here would live as
+  // long as the daemon, every peer in it twice): read the daemon's own.
+  const auto before = paths_before_start(*config);
   auto daemon = Daemon::start(std::move(*config), DaemonOptions{config_path, override_level});
   if (!daemon) {
     spdlog::critical("cannot start: {}", daemon.error());
     return kExitError;
   }
-  if (auto dropped = drop_privileges(startup, before); !dropped) {
+  if (auto dropped = drop_privileges((*daemon)->config(), before); !dropped) {
     spdlog::critical("cannot start: {}", dropped.error());
     return kExitError;
   }
+  // What start-up built and let go (the parsed TOML document above all).
+  fbf::platform::release_free_heap();
   return (*daemon)->run();
 }
