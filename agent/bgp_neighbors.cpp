@@ -97,9 +97,11 @@ BgpNeighbors::~BgpNeighbors() = default;
 
 std::vector<std::string> BgpNeighbors::apply(const Config& config) {
   std::vector<std::string> errors;
-  const bool identity_changed = config.agent.local_as != config_.agent.local_as ||
-                                config.agent.router_id != config_.agent.router_id;
-  config_ = config;
+  const bool identity_changed = config.agent.local_as != agent_.local_as ||
+                                config.agent.router_id != agent_.router_id;
+  agent_ = config.agent;
+  services_ = config.services;
+  maintenance_ = config.maintenance;
   // Removed or changed neighbors: closed (their NOTIFICATION still flushes).
   for (auto it = entries_.begin(); it != entries_.end();) {
     auto wanted = std::find_if(config.neighbors.begin(), config.neighbors.end(),
@@ -186,15 +188,15 @@ void BgpNeighbors::on_bfd(const bfd::SessionSpec& spec, const bfd::StateChanged&
 std::vector<bgp::Route> BgpNeighbors::routes_for(const Entry& e) const {
   std::vector<bgp::Route> routes;
   if (!e.info) return routes;
-  const bool ibgp = e.config.is_ibgp(config_.agent.local_as);
+  const bool ibgp = e.config.is_ibgp(agent_.local_as);
   bgp::NeighborContext ctx;
-  ctx.local_as = config_.agent.local_as;
+  ctx.local_as = agent_.local_as;
   ctx.ibgp = ibgp;
   ctx.next_hop = e.config.next_hop;
   ctx.local_address = e.info->addresses.local;
   if (e.config.address.is_v4()) ctx.local_ipv6 = e.config.next_hop_other;
   else ctx.local_ipv4 = e.config.next_hop_other;
-  for (const auto& s : config_.services) {
+  for (const auto& s : services_) {
     if (!targets(s, e.config.name)) continue;
     const ServiceDecision d = route_view_ ? route_view_(s) : ServiceDecision{};
     if (!d.announced()) continue;
@@ -209,7 +211,7 @@ std::vector<bgp::Route> BgpNeighbors::routes_for(const Entry& e) const {
       attrs.large_communities.push_back({lc.global_admin, lc.local1, lc.local2});
     auto route_attrs = bgp::make_route_attributes(attrs, ctx);
     if (d.announcement == Announcement::graceful_shutdown)
-      bgp::apply_graceful_shutdown(route_attrs, ctx, config_.maintenance.lower_preference);
+      bgp::apply_graceful_shutdown(route_attrs, ctx, maintenance_.lower_preference);
     auto r = bgp::make_routes(s.prefixes, route_attrs);
     routes.insert(routes.end(), r.begin(), r.end());
   }
@@ -447,7 +449,7 @@ json BgpNeighbors::show_bgp() const {
     json j = {{"name", name},
               {"peer", e->config.address.to_string()},
               {"remote_as", e->config.remote_as},
-              {"type", e->config.is_ibgp(config_.agent.local_as) ? "iBGP" : "eBGP"},
+              {"type", e->config.is_ibgp(agent_.local_as) ? "iBGP" : "eBGP"},
               {"state", bgp::to_string(s.state())},
               {"state_seconds", std::chrono::duration<double>(now - e->since).count()},
               {"prefixes_sent", e->rib.sent_count()},

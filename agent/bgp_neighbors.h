@@ -117,7 +117,11 @@ class BgpNeighbors {
   std::map<std::string, std::unique_ptr<Entry>> entries_;
   std::vector<std::unique_ptr<Entry>> retiring_;  // closed on reload, flushing
   std::map<std::string, Listener> listeners_;
-  Config config_;
+  // Of the configuration, what the routes and show read (not a copy of all
+  // of it: the BFD peers and the neighbors are not needed twice).
+  AgentSection agent_;
+  std::vector<ServiceConfig> services_;
+  MaintenanceConfig maintenance_;
   BfdQuery bfd_query_;
   RouteView route_view_;
   std::set<std::string> closed_;  // set_closed(): held closed for maintenance

@@ -64,7 +64,9 @@ Services::~Services() = default;
 
 std::vector<std::string> Services::apply(const Config& config) {
   applying_ = true;
-  config_ = config;
+  services_ = config.services;
+  neighbor_names_.clear();
+  for (const auto& n : config.neighbors) neighbor_names_.push_back(n.name);
   // Removed services: their checks stop (their metrics go with the entry).
   for (auto it = entries_.begin(); it != entries_.end();) {
     if (has_service(config, it->first)) {
@@ -195,15 +197,15 @@ void Services::register_commands(CommandTable& commands) {
 
 json Services::show() const {
   json out = json::array();
-  for (const auto& s : config_.services) {
+  for (const auto& s : services_) {
     auto it = entries_.find(s.name);
     if (it == entries_.end()) continue;
     const Entry& e = *it->second;
     json prefixes = json::array();
     for (const auto& p : s.prefixes) prefixes.push_back(p.to_string());
     json neighbors = json::array();
-    for (const auto& n : config_.neighbors)
-      if (targets(s, n.name)) neighbors.push_back(n.name);
+    for (const auto& name : neighbor_names_)
+      if (targets(s, name)) neighbors.push_back(name);
     json addresses = addresses_->show(s.name);
     out.push_back({{"service", s.name},
                    {"announcement", to_string(e.decision.announcement)},

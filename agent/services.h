@@ -88,7 +88,10 @@ class Services {
   std::unique_ptr<ServiceAddresses> addresses_;
   std::unique_ptr<MaintenanceRunner> maintenance_;
   std::map<std::string, std::unique_ptr<Entry>> entries_;
-  Config config_;
+  // Of the configuration, what show() reads: the services in their order and
+  // the neighbor names (a copy of all of it held every BFD peer once more).
+  std::vector<ServiceConfig> services_;
+  std::vector<std::string> neighbor_names_;
   bool applying_ = false;  // batch route changes during apply()
   bool routes_dirty_ = false;
   bool stopped_ = false;
