@@ -26,9 +26,11 @@ namespace fbf::platform {
 
 class RawIpSender {
  public:
-  // Largest packet queue() takes (IPv6 + UDP headers + a BFD Control packet
-  // with the longest authentication section, with room to spare).
-  static constexpr std::size_t kMaxPacket = 256;
+  // Largest packet queue() takes: IPv6 (40) + UDP (8) headers + a BFD
+  // Control packet with the longest authentication section (24 + 28, Keyed
+  // SHA1, RFC 5880 §4.4) = 100, with room to spare. Every queue slot holds
+  // this much, preallocated per family.
+  static constexpr std::size_t kMaxPacket = 128;
 
   // Opens an IPPROTO_RAW socket for each family; fails when neither opens
   // (the error of the IPv4 one: EPERM without CAP_NET_RAW). `capacity`

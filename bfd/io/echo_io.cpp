@@ -30,10 +30,15 @@ EchoIo::EchoIo(event_base* base, Engine& engine, Deliver deliver)
 EchoIo::~EchoIo() = default;
 
 void EchoIo::configure(SessionId id, const SessionSpec& spec) {
-  Path& path = paths_[id];
-  path.wants_port = uses_echo(spec);
-  path.peer = spec.key.peer;
-  if (path.wants_port && path.ifindex != 0) ensure_port(path.ifindex, spec.key.peer.family());
+  // Only a session that uses Echo has a path: the others never need one,
+  // and 1000 of them would hold 88 KB of paths for nothing.
+  if (uses_echo(spec)) {
+    Path& path = paths_[id];
+    path.peer = spec.key.peer;
+    if (path.ifindex != 0) ensure_port(path.ifindex, spec.key.peer.family());
+  } else {
+    paths_.erase(id);
+  }
   const bool reflect = !spec.key.multihop && spec.timers.required_min_echo_rx_interval != 0;
   if (reflect && !reflect_by_session_.contains(id)) {
     reflect_by_session_[id] = spec.key.peer;
@@ -59,7 +64,7 @@ void EchoIo::stop_reflecting(SessionId id) {
 
 void EchoIo::learn(SessionId id, const RxPath& rx, TimePoint) {
   auto it = paths_.find(id);
-  if (it == paths_.end() || !it->second.wants_port || rx.multihop) return;
+  if (it == paths_.end() || rx.multihop) return;
   Path& path = it->second;
   if (rx.ifindex == path.ifindex && rx.destination == path.local) return;  // the usual case
   if (rx.ifindex != path.ifindex) {

@@ -89,8 +89,7 @@ class EchoIo {
   const EchoCounters& counters() const { return counters_; }
 
  private:
-  struct Path {
-    bool wants_port = false;  // echo tx or rx configured (single hop)
+  struct Path {  // of a session that uses Echo (uses_echo)
     IpAddress peer;
     std::uint32_t ifindex = 0;
     std::optional<IpAddress> local;

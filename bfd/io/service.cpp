@@ -273,6 +273,9 @@ void Service::on_timer(WheelTimer& timer, TimePoint now) {
   execute(link.id, link, link.session->on_timer(now, kind), now);
 }
 
+// The largest Control packet with an IPv6 and a UDP header fits a raw slot.
+static_assert(platform::RawIpSender::kMaxPacket >= 40 + 8 + kMaxPacketLength);
+
 bool Service::transmit(Link& link, std::span<const std::uint8_t> payload, TimePoint now) {
   if (link.raw_source) {
     std::array<std::uint8_t, platform::RawIpSender::kMaxPacket> frame;
