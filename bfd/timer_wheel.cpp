@@ -18,12 +18,16 @@ WheelTimer::~WheelTimer() {
   if (wheel_ != nullptr) wheel_->cancel(*this);
 }
 
-TimerWheel::TimerWheel(TimePoint now) : heads_(kSlots, nullptr), current_(tick_floor(now)) {}
+TimerWheel::TimerWheel(TimePoint now) : heads_(kSlots), current_(tick_floor(now)) {}
 
 TimerWheel::~TimerWheel() {
-  // Owners may outlive the wheel: leave them disarmed, not dangling.
-  for (WheelTimer*& head : heads_) {
-    while (head != nullptr) unlink(*head);
+  // Owners may outlive the wheel: leave them disarmed, not dangling. Only
+  // busy slots hold timers (the others' pages may never have been touched).
+  for (std::size_t word = 0; word < busy_.size(); ++word) {
+    for (std::uint64_t bits = busy_[word]; bits != 0; bits &= bits - 1) {
+      WheelTimer*& head = heads_[word * 64 + static_cast<std::size_t>(std::countr_zero(bits))];
+      while (head != nullptr) unlink(*head);
+    }
   }
 }
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "bfd/timers.h"
+#include "platform/zeroed_array.h"
 
 namespace fbf::bfd {
 
@@ -88,7 +89,9 @@ class TimerWheel {
   template <class Fire>
   std::size_t run_slot(std::size_t index, std::uint64_t target, Fire& fire);
 
-  std::vector<WheelTimer*> heads_;
+  // Zeroed (all null) by calloc: only the pages of slots ever used are
+  // resident (16384 slots are 128 KiB; one session touches a few pages).
+  platform::ZeroedArray<WheelTimer*> heads_;
   std::array<std::uint64_t, kSlots / 64> busy_{};
   // The slot being expired, detached: a callback may cancel or re-arm any of
   // its timers, which unlink() then takes from here.

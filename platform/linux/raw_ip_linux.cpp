@@ -11,6 +11,7 @@
 
 #include "platform/linux/sockaddr.h"
 #include "platform/raw_ip.h"
+#include "platform/zeroed_array.h"
 
 #ifndef IPV6_HDRINCL
 #define IPV6_HDRINCL 36  // linux/in6.h; glibc's netinet/in.h lacks it
@@ -27,22 +28,23 @@ struct alignas(cmsghdr) Control {
 };
 
 // One family's socket and the messages queued for it, preallocated: queuing
-// and flushing never allocate.
+// and flushing never allocate. Zeroed arrays: the slots a burst never
+// reaches (with one session, all but the first) are never made resident.
 struct FamilyQueue {
   UniqueFd fd;
-  std::vector<std::array<std::uint8_t, RawIpSender::kMaxPacket>> packets;
-  std::vector<sockaddr_storage> names;
-  std::vector<Control> controls;
-  std::vector<iovec> iovs;
-  std::vector<mmsghdr> messages;
+  ZeroedArray<std::array<std::uint8_t, RawIpSender::kMaxPacket>> packets;
+  ZeroedArray<sockaddr_storage> names;
+  ZeroedArray<Control> controls;
+  ZeroedArray<iovec> iovs;
+  ZeroedArray<mmsghdr> messages;
   std::size_t count = 0;
 
   void reserve(std::size_t capacity) {
-    packets.resize(capacity);
-    names.resize(capacity);
-    controls.resize(capacity);
-    iovs.resize(capacity);
-    messages.resize(capacity);
+    packets = ZeroedArray<std::array<std::uint8_t, RawIpSender::kMaxPacket>>(capacity);
+    names = ZeroedArray<sockaddr_storage>(capacity);
+    controls = ZeroedArray<Control>(capacity);
+    iovs = ZeroedArray<iovec>(capacity);
+    messages = ZeroedArray<mmsghdr>(capacity);
   }
 };
 
