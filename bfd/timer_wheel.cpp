@@ -7,12 +7,12 @@ namespace {
 
 constexpr std::uint64_t kResolutionUs = static_cast<std::uint64_t>(TimerWheel::kResolution.count());
 
-std::uint64_t micros(TimePoint t) {
+}  // namespace
+
+std::uint64_t TimerWheel::micros(TimePoint t) {
   const auto us = std::chrono::duration_cast<Microseconds>(t.time_since_epoch()).count();
   return us < 0 ? 0 : static_cast<std::uint64_t>(us);
 }
-
-}  // namespace
 
 WheelTimer::~WheelTimer() {
   if (wheel_ != nullptr) wheel_->cancel(*this);
@@ -37,8 +37,8 @@ std::uint64_t TimerWheel::tick_of(TimePoint at) {
 
 std::uint64_t TimerWheel::tick_floor(TimePoint now) { return micros(now) / kResolutionUs; }
 
-TimePoint TimerWheel::time_of(std::uint64_t tick) {
-  return TimePoint(Microseconds(static_cast<Microseconds::rep>(tick * kResolutionUs)));
+TimePoint TimerWheel::from_micros(std::uint64_t us) {
+  return TimePoint(Microseconds(static_cast<Microseconds::rep>(us)));
 }
 
 void TimerWheel::arm(WheelTimer& timer, TimePoint at) {
@@ -46,7 +46,16 @@ void TimerWheel::arm(WheelTimer& timer, TimePoint at) {
   std::uint64_t tick = tick_of(at);
   if (tick <= current_) tick = current_ + 1;  // overdue: the next expire() fires it
   timer.tick_ = tick;
+  timer.at_us_ = micros(at);
   link(timer);
+}
+
+void TimerWheel::detach(std::size_t index, WheelTimer*& list) {
+  list = heads_[index];
+  if (list == nullptr) return;
+  heads_[index] = nullptr;
+  busy_[index / 64] &= ~(std::uint64_t{1} << (index % 64));
+  for (WheelTimer* t = list; t != nullptr; t = t->next_) t->head_ = &list;
 }
 
 void TimerWheel::cancel(WheelTimer& timer) {
@@ -73,7 +82,7 @@ void TimerWheel::unlink(WheelTimer& t) {
     *t.head_ = t.next_;
   }
   if (t.next_ != nullptr) t.next_->prev_ = t.prev_;
-  if (*t.head_ == nullptr && t.head_ != &pending_) {
+  if (*t.head_ == nullptr && t.head_ != &pending_ && t.head_ != &partial_) {
     const auto index = static_cast<std::size_t>(t.head_ - heads_.data());
     busy_[index / 64] &= ~(std::uint64_t{1} << (index % 64));
   }
@@ -108,20 +117,26 @@ std::optional<TimePoint> TimerWheel::next_due() const {
   const std::uint64_t turn_end = current_ + kSlots;
   std::size_t from = static_cast<std::size_t>((current_ + 1) % kSlots);
   std::size_t remaining = kSlots;
+  // The earliest slot's timers all lie within its 100 µs; the earliest exact
+  // deadline among them is the answer.
   std::uint64_t best = UINT64_MAX;
+  std::uint64_t best_at = UINT64_MAX;
   while (remaining > 0) {
     const auto busy = next_busy_slot(from, remaining);
     if (!busy) break;
     for (const WheelTimer* t = heads_[*busy]; t != nullptr; t = t->next_) {
-      if (t->tick_ < best) best = t->tick_;
+      if (t->tick_ < best || (t->tick_ == best && t->at_us_ < best_at)) {
+        best = t->tick_;
+        best_at = t->at_us_;
+      }
     }
-    if (best <= turn_end) return time_of(best);
+    if (best <= turn_end) return from_micros(best_at);
     const std::size_t distance = (*busy + kSlots - from) % kSlots + 1;
     remaining -= distance;
     from = (*busy + 1) % kSlots;
   }
   // Only timers of later turns: the nearest of them.
-  return best == UINT64_MAX ? std::nullopt : std::optional(time_of(best));
+  return best == UINT64_MAX ? std::nullopt : std::optional(from_micros(best_at));
 }
 
 }  // namespace fbf::bfd

@@ -7,9 +7,14 @@
 // timer, and calls expire(now). Sessions whose deadlines share a slot — the
 // transmit grid of timers.h puts them there on purpose — fire in one wake-up.
 //
-// A timer never fires early: its deadline is rounded up to the end of its
-// slot. Deadlines further ahead than one turn of the wheel (1.6 s) stay in
-// their slot and are passed over until their turn comes.
+// A timer keeps its exact deadline: next_due() is the earliest deadline
+// itself, and expire(now) fires every timer whose deadline is at or before
+// `now` — whole slots that have passed, and the due part of the slot `now`
+// is in. A timer never fires early, and fires at its deadline when the
+// adapter wakes on time: a Detection Time ends when it ends, not up to a
+// slot later (the transmit grid's deadlines are equal instants, so they
+// still share their wake-up). Deadlines further ahead than one turn of the
+// wheel (1.6 s) stay in their slot and are passed over until their turn.
 
 #include <array>
 #include <cstddef>
@@ -45,6 +50,7 @@ class WheelTimer {
   WheelTimer* prev_ = nullptr;
   WheelTimer* next_ = nullptr;
   std::uint64_t tick_ = 0;  // deadline, in slots since the clock's epoch (rounded up)
+  std::uint64_t at_us_ = 0;  // deadline, µs since the clock's epoch (exact)
 };
 
 class TimerWheel {
@@ -63,8 +69,8 @@ class TimerWheel {
   void arm(WheelTimer& timer, TimePoint at);
   void cancel(WheelTimer& timer);
 
-  // When the earliest armed timer is due (its slot's end), or nullopt when
-  // none is armed. May be earlier than any deadline only by a slot's width.
+  // The earliest armed timer's deadline (in the past for one armed overdue),
+  // or nullopt when none is armed.
   std::optional<TimePoint> next_due() const;
 
   // Fires, in deadline order (to the slot), every timer due at `now`:
@@ -78,39 +84,41 @@ class TimerWheel {
  private:
   static std::uint64_t tick_of(TimePoint at);  // rounded up
   static std::uint64_t tick_floor(TimePoint now);
-  static TimePoint time_of(std::uint64_t tick);
   void link(WheelTimer& t);
   void unlink(WheelTimer& t);
   // The first slot at or after `from` (circular, within `limit` slots) that
   // holds a timer; nullopt when none.
   std::optional<std::size_t> next_busy_slot(std::size_t from, std::size_t limit) const;
-  // Takes slot `index`'s list: timers due by `target` fire, the others (a
-  // later turn) go back. Returns how many fired.
-  template <class Fire>
-  std::size_t run_slot(std::size_t index, std::uint64_t target, Fire& fire);
+  // Moves slot `index`'s timers to `list`, from where a callback may still
+  // cancel or re-arm any of them (unlink() takes it from there).
+  void detach(std::size_t index, WheelTimer*& list);
+  // Takes `list`'s timers one by one: `due(timer)` fire, the others go back
+  // into their slot. Returns how many fired.
+  template <class Due, class Fire>
+  std::size_t run_list(WheelTimer*& list, Due due, Fire& fire);
+  static std::uint64_t micros(TimePoint t);
+  static TimePoint from_micros(std::uint64_t us);
 
   // Zeroed (all null) by calloc: only the pages of slots ever used are
   // resident (16384 slots are 128 KiB; one session touches a few pages).
   platform::ZeroedArray<WheelTimer*> heads_;
   std::array<std::uint64_t, kSlots / 64> busy_{};
-  // The slot being expired, detached: a callback may cancel or re-arm any of
-  // its timers, which unlink() then takes from here.
+  // Detached while expire() runs: the slot being expired, and the slot `now`
+  // is inside (taken first, so that a timer a callback arms for a deadline
+  // already passed fires at the next expire(), not again in this one).
   WheelTimer* pending_ = nullptr;
+  WheelTimer* partial_ = nullptr;
   std::uint64_t current_;  // every tick <= current_ has been expired
   std::size_t size_ = 0;
 };
 
-template <class Fire>
-std::size_t TimerWheel::run_slot(std::size_t index, std::uint64_t target, Fire& fire) {
-  pending_ = heads_[index];
-  heads_[index] = nullptr;
-  busy_[index / 64] &= ~(std::uint64_t{1} << (index % 64));
-  for (WheelTimer* t = pending_; t != nullptr; t = t->next_) t->head_ = &pending_;
+template <class Due, class Fire>
+std::size_t TimerWheel::run_list(WheelTimer*& list, Due due, Fire& fire) {
   std::size_t fired = 0;
-  while (pending_ != nullptr) {
-    WheelTimer& t = *pending_;
+  while (list != nullptr) {
+    WheelTimer& t = *list;
     unlink(t);
-    if (t.tick_ > target) {  // a later turn of the wheel: back into its slot
+    if (!due(t)) {  // not yet, or a later turn of the wheel: back into its slot
       link(t);
       continue;
     }
@@ -122,9 +130,11 @@ std::size_t TimerWheel::run_slot(std::size_t index, std::uint64_t target, Fire& 
 
 template <class Fire>
 std::size_t TimerWheel::expire(TimePoint now, Fire&& fire) {
-  const std::uint64_t target = tick_floor(now);
+  const std::uint64_t target = tick_floor(now);  // slots that ended by `now`
+  const std::uint64_t now_us = micros(now);
   // After a long sleep one sweep over every slot catches everything overdue.
   if (target > current_ + kSlots) current_ = target - kSlots;
+  detach(static_cast<std::size_t>((target + 1) % kSlots), partial_);
   std::size_t fired = 0;
   while (current_ < target) {
     const std::size_t from = static_cast<std::size_t>((current_ + 1) % kSlots);
@@ -134,8 +144,17 @@ std::size_t TimerWheel::expire(TimePoint now, Fire&& fire) {
       break;
     }
     current_ += 1 + (*busy + kSlots - from) % kSlots;
-    fired += run_slot(*busy, target, fire);
+    detach(*busy, pending_);
+    fired += run_list(pending_, [target](const WheelTimer& t) { return t.tick_ <= target; }, fire);
   }
+  // The slot `now` is inside: what is due by now (and, after a long sleep,
+  // an overdue timer of an earlier turn that shared it).
+  fired += run_list(
+      partial_,
+      [target, now_us](const WheelTimer& t) {
+        return t.tick_ <= target || (t.tick_ == target + 1 && t.at_us_ <= now_us);
+      },
+      fire);
   return fired;
 }
 
