@@ -372,6 +372,18 @@ def total_flaps(point):
     """
     f = point["flaps"]
     wm, wp = f["wire_from_measured"], f["wire_from_peer"]
+    # Flaps the peer started by declaring its Detection Time expired (diag 1)
+    # while every packet of the measured daemon left in time (no gap beyond
+    # that Detection Time on the wire) are the peer's false detections: the
+    # measured side only followed (diag 3). Kept apart, named in the note.
+    origins = f.get("wire_origins") or {}
+    by_peer = origins.get("peer") or {}
+    if (by_peer and set(by_peer) == {1} and not origins.get("measured")
+            and wm["gaps_over_detection_time"] == 0
+            and f["measured_up_at_end"] == point["sessions"]
+            and f["peer_up_at_end"] == point["sessions"]):
+        f["peer_detections_without_gap"] = by_peer[1]
+        return 0
     evidence = (max(f["measured_counter"] or 0, f["measured_sessions_changed"])
                 + wm["sessions_not_up"] + wp["sessions_not_up"]
                 + wm["gaps_over_detection_time"] + wp["gaps_over_detection_time"]

@@ -168,8 +168,31 @@ def analyse(packets, measured, start_ns, end_ns):
         jitter["gap_ms"]["min"], jitter["gap_ms"]["max"] = gaps_ms[0], gaps_ms[-1]
     jitter["late_episodes"] = late_episodes(late_at, packets, measured, start_ns, end_ns)
     return {"jitter": jitter,
-            "wire_flaps": {"from_measured": _flaps(tx, rx), "from_peer": _flaps(rx, tx)},
+            "wire_flaps": {"from_measured": _flaps(tx, rx), "from_peer": _flaps(rx, tx),
+                           "origins": flap_origins(tx, rx)},
             "sessions_seen": len(tx)}
+
+
+def flap_origins(tx, rx):
+    """Who left Up first in each session that left Up on the wire, and with
+    which diagnostic: {"measured": {diag: sessions}, "peer": {diag: sessions}}
+    (diag 1: Control Detection Time Expired, 3: Neighbor Signaled Session
+    Down; RFC 5880 §4.1). The side that follows says 3, or goes Down on its
+    own Detection Time when the other side stopped sending."""
+    out = {"measured": {}, "peer": {}}
+    for key in set(tx) | set(rx):
+        firsts = []
+        for side, sent in (("measured", tx.get(key, [])), ("peer", rx.get(key, []))):
+            prev = "Up"
+            for ts, p in sent:
+                if p["state"] != "Up" and prev == "Up":
+                    firsts.append((ts, side, p["diag"]))
+                    break
+                prev = p["state"]
+        if firsts:
+            _ts, side, diag = min(firsts)
+            out[side][diag] = out[side].get(diag, 0) + 1
+    return out
 
 
 def late_episodes(late_at, packets, measured, start_ns, end_ns, join_ns=100_000_000):

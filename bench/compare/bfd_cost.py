@@ -72,19 +72,29 @@ def _values(got, n, ms, daemons, reps, field):
 
 
 def peer_marks_note(got, n, ms, daemons, reps):
-    """Peer marks that moved with no other sign of a flap (bfd_scale.total_flaps
-    leaves them out), per daemon and repetition; "" when there were none."""
-    parts = []
-    for d in daemons:
-        per_rep = [(p.get("flaps") or {}).get("peer_marks_without_evidence", 0) if p else 0
-                   for p in got.get((n, ms, d), [None] * reps)]
-        if any(per_rep):
-            parts.append(f"{d} {'/'.join(str(v) for v in per_rep)}")
-    if not parts:
-        return ""
-    return ("not counted: the BIRD peer's \"since\" moved for sessions that neither side "
-            "left Up on the wire or in the measured daemon (per repetition: "
-            + ", ".join(parts) + ")")
+    """What bfd_scale.total_flaps leaves out, per daemon and repetition: peer
+    marks that moved with no other sign of a flap, and flaps the peer started
+    on its own Detection Time with no late packet of the measured daemon;
+    "" when there were none."""
+    def per_daemon(field):
+        parts = []
+        for d in daemons:
+            per_rep = [(p.get("flaps") or {}).get(field, 0) if p else 0
+                       for p in got.get((n, ms, d), [None] * reps)]
+            if any(per_rep):
+                parts.append(f"{d} {'/'.join(str(v) for v in per_rep)}")
+        return ", ".join(parts)
+    notes = []
+    if marks := per_daemon("peer_marks_without_evidence"):
+        notes.append("not counted: the BIRD peer's \"since\" moved for sessions that neither "
+                     "side left Up on the wire or in the measured daemon (per repetition: "
+                     + marks + ")")
+    if started := per_daemon("peer_detections_without_gap"):
+        notes.append("not counted against the measured daemon: sessions the BIRD peer took "
+                     "Down first on its own Detection Time (diag 1) while no gap of the "
+                     "measured daemon's packets on the wire exceeded it; the measured side "
+                     "followed (per repetition: " + started + ")")
+    return "; ".join(notes)
 
 
 def late_episodes_note(got, n, ms, reps):

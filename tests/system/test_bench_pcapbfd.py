@@ -102,3 +102,52 @@ def test_peer_marks_count_beside_any_other_sign():
     assert "peer_marks_without_evidence" not in point["flaps"]
     # A session not Up at the end.
     assert bfd_scale.total_flaps(_point(measured_up_at_end=99)) == 1
+
+
+def _flap(src, dst, at_ms, diag, back_ms):
+    """Up until at_ms, then Down with `diag`, Init, and Up again from back_ms."""
+    out = steady(src, dst, 0, at_ms, 40)
+    down = dict(packet(src, dst), state="Down", diag=diag)
+    out.append((at_ms * MS, down))
+    out.append(((at_ms + 1) * MS, dict(packet(src, dst), state="Init", diag=diag)))
+    out += steady(src, dst, back_ms, back_ms + 200, 40)
+    return out
+
+
+def test_flap_origins_name_the_side_that_left_up_first_and_its_diag():
+    m, p = "198.18.0.1", "198.19.0.1"
+    # The peer declares its Detection Time expired (diag 1) at 300 ms; the
+    # measured side follows half a millisecond later (diag 3).
+    packets = sorted(_flap(p, m, 300, 1, 400) + [
+        (ts + MS // 2, pk) if pk["state"] != "Up" else (ts, pk) for ts, pk in _flap(m, p, 300, 3, 400)],
+        key=lambda tp: tp[0])
+    origins = pcapbfd.analyse(packets, {m}, 0, 1000 * MS)["wire_flaps"]["origins"]
+    assert origins == {"measured": {}, "peer": {1: 1}}
+    # The other way round: the measured side went first.
+    packets = sorted(_flap(m, p, 300, 1, 400) + [
+        (ts + MS // 2, pk) if pk["state"] != "Up" else (ts, pk) for ts, pk in _flap(p, m, 300, 3, 400)],
+        key=lambda tp: tp[0])
+    origins = pcapbfd.analyse(packets, {m}, 0, 1000 * MS)["wire_flaps"]["origins"]
+    assert origins == {"measured": {1: 1}, "peer": {}}
+
+
+def test_flaps_the_peer_started_on_its_own_detection_time_are_kept_apart():
+    import bfd_scale
+    # 71 sessions: the peer said diag 1 first, the measured daemon followed,
+    # and none of the measured daemon's gaps exceeded the Detection Time.
+    signs = dict(measured_counter=71, measured_sessions_changed=71, peer_sessions_changed=71,
+                 wire_from_measured={"sessions_not_up": 71, "up_to_other": 71},
+                 wire_from_peer={"sessions_not_up": 71, "up_to_other": 71})
+    point = _point(sessions=1000, wire_origins={"measured": {}, "peer": {1: 71}}, **signs)
+    assert bfd_scale.total_flaps(point) == 0
+    assert point["flaps"]["peer_detections_without_gap"] == 71
+    # The same, but the measured daemon left a gap beyond the Detection Time:
+    # the peer was right, they count.
+    point = _point(sessions=1000, wire_origins={"measured": {}, "peer": {1: 71}},
+                   **{**signs, "wire_from_measured": {"sessions_not_up": 71, "up_to_other": 71,
+                                                      "gaps_over_detection_time": 1}})
+    assert bfd_scale.total_flaps(point) > 0
+    # The measured daemon started one of them: everything counts.
+    point = _point(sessions=1000, wire_origins={"measured": {1: 1}, "peer": {1: 70}}, **signs)
+    assert bfd_scale.total_flaps(point) > 0
+    assert "peer_detections_without_gap" not in point["flaps"]
