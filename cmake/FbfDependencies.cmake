@@ -106,9 +106,12 @@ endif()
 if(FBF_STATIC_DEPS)
   target_compile_options(fbf_build_flags INTERFACE -ffunction-sections -fdata-sections)
 endif()
+# `ceil` is resolved to platform/ceil.cpp's fbf_ceil (see there why): with
+# libstdc++ inside, that was the programs' only reason to load libm.
 function(fbf_static_program target)
   if(FBF_STATIC_DEPS)
-    target_link_options(${target} PRIVATE -static-libstdc++ -static-libgcc -Wl,--gc-sections)
+    target_link_options(${target} PRIVATE -static-libstdc++ -static-libgcc -Wl,--gc-sections
+                        -Wl,--undefined=fbf_ceil -Wl,--defsym=ceil=fbf_ceil)
   endif()
 endfunction()
 fbf_cmake_pkg(OpenSSL       libssl-dev)
