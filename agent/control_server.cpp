@@ -258,8 +258,8 @@ void ControlServer::close_after_reply(Client& client, const std::string& reply) 
 
 void ControlServer::queue_reply(Client& client, const std::string& reply) {
   bufferevent_write(client.bev, reply.data(), reply.size());
-  // The document behind a reply this large (`show bfd` with 1000 sessions:
-  // ~4.5 MiB at the peak) is freed by now; its text goes when written.
+  // The document behind a reply this large (`show bfd` with 1000 sessions)
+  // is freed by now; its text goes when written (platform/heap.h).
   if (reply.size() >= platform::kLargeTransientBytes) client.large_reply = true;
 }
 

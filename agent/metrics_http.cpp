@@ -7,8 +7,6 @@
 #include <charconv>
 #include <cstring>
 
-#include "platform/heap.h"
-
 namespace fbf::agent {
 
 std::expected<HostPort, std::string> parse_host_port(std::string_view text) {
@@ -76,11 +74,6 @@ void MetricsHttp::on_request(evhttp_request* req, void* self_ptr) {
   evbuffer_add(out, body.data(), body.size());
   evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
                     "text/plain; version=0.0.4; charset=utf-8");
-  // A large exposition (1000 BFD sessions) leaves its pages free in the
-  // heap once the reply is sent: give them back then, not per scrape's peak.
-  if (body.size() >= platform::kLargeTransientBytes)
-    evhttp_request_set_on_complete_cb(
-        req, [](evhttp_request*, void*) { platform::release_free_heap(); }, nullptr);
   evhttp_send_reply(req, HTTP_OK, "OK", out);
   evbuffer_free(out);
 }

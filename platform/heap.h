@@ -1,16 +1,16 @@
 #pragma once
 // Giving freed heap memory back to the kernel after a burst of short-lived
 // allocations. glibc's malloc keeps what a reply freed for reuse, and only
-// ever returns the top of the heap by itself: after one `fbfctl show bfd`
-// with 1000 sessions (its JSON document and text, ~4.5 MiB at the peak)
-// fbfd's RSS stayed 4.5 MiB higher for the rest of its life.
+// ever returns the top of the heap by itself: after `fbfctl show bfd` with
+// 1000 sessions (its JSON document and text) fbfd's RSS stayed 4.7 MiB
+// higher for the rest of its life (tests/system/test_memory.py).
 
 #include <cstddef>
 
 namespace fbf::platform {
 
-// A reply, document or configuration at least this large was built, sent
-// and freed in one go: worth a release_free_heap() once it is gone. Below
+// A control reply at least this large was built, sent and freed in one
+// go: worth a release_free_heap() once it is gone. Below
 // it the pages are few and will likely be reused by the next one.
 inline constexpr std::size_t kLargeTransientBytes = 64 * 1024;
 
