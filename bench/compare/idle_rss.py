@@ -22,10 +22,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 
 
-def config(d, sessions):
+def config(d, sessions, user="root"):
     lines = ["[agent]", "local_as = 65001", 'router_id = "192.0.2.1"',
              f'control_socket = "{d}/fbfd.sock"', f'state_dir = "{d}/state"',
-             'metrics_listen = ""', 'log_level = "info"', 'user = "root"', ""]
+             'metrics_listen = ""', 'log_level = "info"', f'user = "{user}"', ""]
     for i in range(sessions):
         lines += ["[[bfd_peer]]", f'address = "127.0.{1 + i // 250}.{1 + i % 250}"',
                   'local_address = "127.0.0.1"', 'min_tx = "50ms"', 'min_rx = "50ms"',
@@ -50,13 +50,16 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--sessions", type=int, default=0)
     ap.add_argument("--smaps", action="store_true", help="resident KiB per mapped file")
+    ap.add_argument("--user", default="root",
+                    help="[agent] user; the default _fbf, missing here, is looked up through "
+                         "every name service source (nsswitch.conf) before fbfd stays root")
     args = ap.parse_args()
     fbfd = common.build_dir() / "agent" / "fbfd"
     for _ in range(args.runs):
         with tempfile.TemporaryDirectory(prefix="fbf-idle-") as d:
             (Path(d) / "state").mkdir()
             conf = Path(d) / "fbf.toml"
-            conf.write_text(config(d, args.sessions))
+            conf.write_text(config(d, args.sessions, args.user))
             env = {k: v for k, v in os.environ.items()
                    if k not in ("NOTIFY_SOCKET", "WATCHDOG_USEC")}
             p = subprocess.Popen([str(fbfd), "-c", str(conf), "--foreground"], env=env,

@@ -98,3 +98,10 @@ Rss:                1024 kB
     assert idle_rss.resident_by_mapping(smaps) == {
         "/usr/sbin/fbfd": 216, "": 8, "[heap]": 132,
         "/usr/lib/x86_64-linux-gnu/libc.so.6": 1024}
+
+
+def test_idle_rss_config_names_the_user_to_look_up():
+    import idle_rss
+    assert 'user = "root"' in idle_rss.config("/tmp/x", 0)
+    text = idle_rss.config("/tmp/x", 2, user="_fbf")
+    assert 'user = "_fbf"' in text and text.count("[[bfd_peer]]") == 2
