@@ -20,7 +20,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
-#include <vector>
 
 #include "bfd/timers.h"
 #include "platform/zeroed_array.h"
