@@ -17,6 +17,16 @@ EventBasePtr make_event_base() {
   // Monotonic time for timers (DESIGN.md "Time"): wall-clock jumps must not
   // fire or delay BFD/BGP timers.
   event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+#ifdef __linux__
+  // With that flag libevent's epoll backend re-arms a timerfd before every
+  // epoll_wait: a system call per wake-up, the receiving ones included.
+  // poll(2) — BIRD's and FRR's loop too — takes the timeout itself, in
+  // milliseconds rounded up (never early); the BFD timer wheel, which needs
+  // its µs, sleeps on a platform::DeadlineTimer of its own. fbfd watches a
+  // handful of descriptors (listeners, control, BGP, netlink): poll's cost
+  // per descriptor does not show.
+  event_config_avoid_method(cfg, "epoll");
+#endif
   event_base* base = event_base_new_with_config(cfg);
   event_config_free(cfg);
   if (base == nullptr) throw std::runtime_error("cannot create the event loop");
@@ -37,11 +47,6 @@ Timer::Timer(event_base* base, std::function<void()> on_expiry)
 void Timer::arm(std::chrono::microseconds after) {
   const timeval tv = to_timeval(after);
   evtimer_add(event_.get(), &tv);
-}
-
-void Timer::arm_at(std::chrono::steady_clock::time_point at) {
-  event_base_update_cache_time(event_get_base(event_.get()));
-  arm(std::chrono::duration_cast<std::chrono::microseconds>(at - std::chrono::steady_clock::now()));
 }
 
 void Timer::cancel() { evtimer_del(event_.get()); }

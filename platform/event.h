@@ -22,6 +22,8 @@ struct EventDeleter {
 };
 using EventPtr = std::unique_ptr<event, EventDeleter>;
 
+// fbfd's loop: timers on the precise monotonic clock; on Linux the poll(2)
+// backend (event.cpp says why).
 EventBasePtr make_event_base();
 
 timeval to_timeval(std::chrono::microseconds d);
@@ -33,12 +35,10 @@ class Timer {
   Timer(const Timer&) = delete;
   Timer& operator=(const Timer&) = delete;
 
+  // Relative to the loop's cached time (when it last woke), at the loop's
+  // precision: a millisecond on Linux (make_event_base). Sub-millisecond
+  // deadlines use DeadlineTimer (deadline_timer.h).
   void arm(std::chrono::microseconds after);
-  // Fires at `at` on the monotonic clock (libevent's, with the precise-timer
-  // flag). Unlike arm(), not relative to the loop's cached time, which lags
-  // by however long the current callback has run: a timer armed late in a
-  // busy callback would otherwise fire that much early.
-  void arm_at(std::chrono::steady_clock::time_point at);
   void cancel();
   bool pending() const;
 

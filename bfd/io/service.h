@@ -13,8 +13,9 @@
 // Echo function's packets (port 3785) go through EchoIo (echo_io.h).
 //
 // Timers: every session timer lives in one TimerWheel (bfd/timer_wheel.h)
-// behind one event-loop timer, so the sessions due in the same 100 µs slot
-// share a wake-up. Receiving: each wake-up reads a whole batch (recvmmsg).
+// behind one platform::DeadlineTimer, armed for the wheel's earliest
+// deadline and moved only when that moves; equal deadlines (the transmit
+// grid) share a wake-up. Receiving: each wake-up reads a whole batch (recvmmsg).
 // Under heavy receive load (above kPollOnRate datagrams/s) the listeners
 // stop waking the loop per datagram and are read on a 2 ms tick instead —
 // always before any timer of that tick fires, so a Detection Time never
@@ -34,6 +35,7 @@
 #include "bfd/engine.h"
 #include "bfd/timer_wheel.h"
 #include "bfd/io/echo_io.h"
+#include "platform/deadline_timer.h"
 #include "platform/event.h"
 #include "platform/raw_ip.h"
 #include "platform/udp.h"
@@ -121,6 +123,8 @@ class Service {
   // Whether this session's packets go through the batch (false: its own socket).
   bool batched(SessionId id) const;
   const EchoCounters& echo_counters() const { return echo_.counters(); }
+  // System calls that moved the wheel's wake-up (DeadlineTimer::rearms).
+  std::uint64_t wakeup_rearms() const { return wakeup_.rearms(); }
   // Called (inside the loop) for each wake-up that ran at least the last of
   // kLateWakeupThresholds late: the agent logs it.
   void on_late_wakeup(LateWakeupCallback callback) { on_late_wakeup_ = std::move(callback); }
@@ -198,7 +202,7 @@ class Service {
   std::map<std::pair<platform::Family, bool>, Listener> listeners_;
   platform::DatagramBatch batch_;
   TimerWheel wheel_;
-  platform::Timer wakeup_;
+  platform::DeadlineTimer wakeup_;
   std::optional<TimePoint> wakeup_at_;
   // Receive-rate estimate for the polled mode: datagrams since window_start_.
   std::uint64_t window_datagrams_ = 0;

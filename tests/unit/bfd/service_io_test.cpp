@@ -308,6 +308,31 @@ TEST_F(ServiceIo, AWakeUpThatOnlyTransmitsMakesNoReceiveCall) {
   EXPECT_EQ(session(id).variables().SessionState, State::Up);
 }
 
+// A received packet pushes its session's Detection Time later, which is
+// not the wheel's earliest deadline (the next transmission is): the wake-up
+// is not moved, so receiving costs no timer system call. The timer moves
+// about once per transmitting wake-up.
+TEST_F(ServiceIo, AReceivedPacketMovesNoTimerWhenTheEarliestDeadlineStays) {
+  Peer peer("127.0.0.2");
+  const SessionId id = bring_up(peer, "127.0.0.2");
+  ASSERT_NE(id, 0u);
+  run_until([] { return false; }, 20ms);
+  const IoCounters before = service_->io_counters();
+  const std::uint64_t rearms_before = service_->wakeup_rearms();
+  const auto received_before = session(id).counters().packets_in;
+  run_until([&] {
+    peer.send(State::Up, id);  // every ~1 ms: ten packets per transmission
+    return false;
+  }, 200ms);
+  const std::uint64_t wakeups = service_->io_counters().wakeups - before.wakeups;
+  const std::uint64_t rearms = service_->wakeup_rearms() - rearms_before;
+  const auto received = session(id).counters().packets_in - received_before;
+  EXPECT_GE(wakeups, 10u);
+  EXPECT_GE(received, 5 * wakeups);
+  EXPECT_LE(rearms, wakeups + 2) << received << " packets received";
+  EXPECT_EQ(session(id).variables().SessionState, State::Up);
+}
+
 TEST_F(ServiceIo, ADownPacketLeavesBeforeTheAgentHearsOfTheDown) {
   ASSERT_EQ(service_->transmit_path(), TransmitPath::batched);
   down_packet_leaves_before_the_report();
