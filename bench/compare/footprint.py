@@ -11,7 +11,7 @@ FRR, GoBGP and ExaBGP.
    GoBGP and ExaBGP have no BFD: the same 10 BGP sessions without BFD (the
    router then runs no BFD either). Once the router sees every session
    Established (and BFD Up) and `settle` seconds have passed, CPU seconds
-   (utime+stime, /proc/PID/stat) are summed over all the daemon's processes
+   (run time from schedstat, to the ns: fbflab.procfs.cpu_seconds) are summed over all the daemon's processes
    over `idle_seconds` -> % of one core; VmRSS (and VmHWM) summed at the end
    -> MiB. Processes: fbfd; bird; FRR zebra+bfdd+bgpd (what FRR needs for
    the job; this FRR 8.4 has no mgmtd, staticd is not needed and not
@@ -154,7 +154,7 @@ def sample(pids):
         try:
             st = common.proc_status(pid)
             out[pid] = {"cpu_s": common.cpu_seconds(pid), "rss_kib": st.get("VmRSS", 0),
-                        "hwm_kib": st.get("VmHWM", 0), "sched_s": schedstat_seconds(pid),
+                        "hwm_kib": st.get("VmHWM", 0),
                         **rss_split_kib(pid)}
         except (OSError, ValueError, IndexError):
             pass
@@ -173,21 +173,6 @@ def rss_split_kib(pid):
                 out[key] = int(rest.split()[0])
     return {"anon_kib": out.get("RssAnon", 0),
             "file_kib": out.get("RssFile", 0) + out.get("RssShmem", 0)}
-
-
-def schedstat_seconds(pid):
-    """Run time summed over the process's threads (/proc/PID/task/*/schedstat,
-    nanoseconds): a finer cross-check of utime+stime (10 ms ticks)."""
-    total = 0
-    try:
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            try:
-                total += int((task / "schedstat").read_text().split()[0])
-            except (OSError, ValueError, IndexError):
-                pass
-    except OSError:
-        return None
-    return total / 1e9
 
 
 def loadavg():
@@ -500,8 +485,6 @@ def measure_idle(kind, *, idle_seconds=60.0, settle=10.0, n=N_SESSIONS, log=prin
             "setup_to_all_up_s": round(up_after, 2), "settle_s": settle,
             "window_s": round(window, 3), "cpu_s": round(cpu_s, 4),
             "cpu_pct_of_core": 100.0 * cpu_s / window,
-            "schedstat_cpu_pct_of_core": 100.0 * sum(
-                (s1[p]["sched_s"] or 0) - (s0[p]["sched_s"] or 0) for p in both) / window,
             "rss_mib": rss / 1024, "hwm_mib": hwm / 1024,
             "rss_anon_mib": sum(v["anon_kib"] for v in s1.values()) / 1024,
             "rss_file_mib": sum(v["file_kib"] for v in s1.values()) / 1024,
@@ -778,7 +761,7 @@ def make_rows(daemons, idle, bins, start_bfd, start_bgp, startup_tries):
         Row(SECTION, M_HWM, "MiB", "lower", _vals(idle, lambda x: x["hwm_mib"]),
             note="VmHWM (peak RSS since exec, start-up included), summed like the RSS."),
         Row(SECTION, M_CPU, "%", "lower", _vals(idle, lambda x: x["cpu_pct_of_core"]),
-            note=f"utime+stime over the idle window after a settle time. {setup}{nobfd_note} "
+            note=f"run time (schedstat, ns) over the idle window after a settle time. {setup}{nobfd_note} "
                  f"{procs}"),
         Row(SECTION, M_BIN, "MiB", "lower", _vals(bins, lambda x: x["bytes"] / MIB),
             note="On disk: fbfd as built ($FBF_BUILD_DIR, RelWithDebInfo: with debug info); "
