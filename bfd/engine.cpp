@@ -171,7 +171,7 @@ std::optional<Engine::Delivery> Engine::receive(TimePoint now,
       return std::nullopt;
     }
   }
-  return Delivery{*id, entry->session->on_packet(now, *packet, RxMeta{payload, path.ttl}),
+  return Delivery{*id, entry->session->on_packet(now, *packet, RxMeta{payload, path.ttl, path.arrived}),
                   entry->owner_data};
 }
 

@@ -53,6 +53,7 @@ struct RxPath {
   std::uint32_t ifindex = 0;
   bool multihop = false;             // arrived on port 4784
   std::optional<std::uint8_t> ttl;
+  std::optional<TimePoint> arrived;  // kernel arrival time, if known: RxMeta::arrived
 };
 
 // Drops before any session is found, by reason (metric labels).

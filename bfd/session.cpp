@@ -126,7 +126,9 @@ Actions Session::on_packet(TimePoint now, const ControlPacket& p, const RxMeta& 
     return out;
   }
   ++counters_.packets_in;
-  last_rx_ = now;
+  // From arrival (RxMeta::arrived), never earlier than an earlier packet's.
+  const TimePoint received = std::min(meta.arrived.value_or(now), now);
+  last_rx_ = last_rx_ ? std::max(*last_rx_, received) : received;
   detect_running_ = true;
 
   bool changed = false;

@@ -74,6 +74,12 @@ struct TimerSettings {
 struct RxMeta {
   std::span<const std::uint8_t> bytes;  // the UDP payload decoded; MD5/SHA1 digest it
   std::optional<std::uint8_t> ttl;      // received TTL / Hop Limit, when the socket reports it
+  // When the packet reached the host, if the adapter knows (kernel receive
+  // timestamps); never after the `now` it is handled at. The Detection Time
+  // runs from there (RFC 5880 §6.8.4: "without receiving a BFD Control
+  // packet"): time the packet waited in the socket — a busy loop, the
+  // polled receive tick — does not push the peer's deadline later.
+  std::optional<TimePoint> arrived;
 };
 
 // The state variables of RFC 5880 §6.8.1, named as there.

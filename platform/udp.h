@@ -5,6 +5,7 @@
 // port. The OS-specific ancillary-data handling lives behind this seam
 // (platform/linux/udp_linux.cpp), so bfd/ stays portable and testable.
 
+#include <chrono>
 #include <cstdint>
 #include <expected>
 #include <memory>
@@ -34,6 +35,9 @@ struct UdpOptions {
   // No minimum-TTL option: Linux applies IP_MINTTL to TCP only, so BFD checks
   // Datagram::ttl itself (RFC 5881 §5, RFC 5883 §5).
   bool receive_metadata = true;           // TTL, destination, interface on receive
+  // When the kernel received each datagram (SO_TIMESTAMPNS): Datagram::arrived.
+  // Linux only; elsewhere `arrived` stays unset.
+  bool receive_timestamp = false;
   bool reuse_address = false;
   // Receive buffer in bytes, 0 = the system default. Raised past the
   // system's cap (net.core.rmem_max) when the process may (CAP_NET_ADMIN);
@@ -47,6 +51,11 @@ struct Datagram {
   std::optional<IpAddress> destination;
   std::uint32_t interface_index = 0;
   int ttl = -1;  // received TTL / Hop Limit; -1 when the kernel did not say
+  // When the kernel received it (UdpOptions::receive_timestamp), on the
+  // monotonic clock: the kernel stamps the wall clock, converted here with
+  // one reading of both clocks per receive call. A step of the wall clock
+  // between arrival and reading moves it by the step: callers bound it.
+  std::optional<std::chrono::steady_clock::time_point> arrived;
 };
 
 struct UdpError {

@@ -65,11 +65,13 @@ std::expected<void, std::string> Service::ensure_listener(platform::Family famil
   const std::uint16_t port = multihop ? kMultihopPort : kSingleHopPort;
   auto fd = platform::open_udp({.family = family,
                                 .port = port,
+                                .receive_timestamp = true,
                                 .reuse_address = true,
                                 .receive_buffer = kListenerReceiveBuffer});
   if (!fd) return std::unexpected("BFD receive socket: " + fd.error().what);
   Listener& l = listeners_[key];
   l.fd = std::move(*fd);
+  l.empty_at = Clock::now();
   l.multihop = multihop;
   l.watch = std::make_unique<platform::FdWatch>(base_, l.fd.get(), EV_READ,
                                                 [this, &l](short) { on_readable(l); });
@@ -212,8 +214,12 @@ void Service::drain(Listener& listener, TimePoint now, bool to_empty) {
     }
     for (const platform::Datagram& d : *got) {
       RxPath path{d.source.address, d.destination, d.interface_index, listener.multihop,
-                  std::nullopt};
+                  std::nullopt, std::nullopt};
       if (d.ttl >= 0 && d.ttl <= 255) path.ttl = static_cast<std::uint8_t>(d.ttl);
+      // The kernel's arrival time, bounded: not before the socket was last
+      // found empty (a step of the wall clock, which the kernel stamps,
+      // cannot move it further back) and not after now.
+      if (d.arrived) path.arrived = std::clamp(*d.arrived, std::min(listener.empty_at, now), now);
       if (auto delivered = engine_.receive(now, d.payload, path)) {
         auto* link = static_cast<Link*>(delivered->owner_data);
         if (link == nullptr) continue;
@@ -223,7 +229,10 @@ void Service::drain(Listener& listener, TimePoint now, bool to_empty) {
       }
     }
     window_datagrams_ += got->size();
-    if (got->size() < batch_.capacity()) return;  // drained
+    if (got->size() < batch_.capacity()) {  // drained
+      listener.empty_at = now;
+      return;
+    }
   }
 }
 

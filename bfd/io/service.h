@@ -19,7 +19,10 @@
 // Under heavy receive load (above kPollOnRate datagrams/s) the listeners
 // stop waking the loop per datagram and are read on a 2 ms tick instead —
 // always before any timer of that tick fires, so a Detection Time never
-// expires while the packet that refreshes it waits in the socket.
+// expires while the packet that refreshes it waits in the socket. The
+// listeners ask for kernel receive timestamps: a session's Detection Time
+// runs from when its packet reached the host, not from when the loop read
+// it (RxMeta::arrived).
 
 #include <array>
 #include <chrono>
@@ -149,6 +152,7 @@ class Service {
     platform::UniqueFd fd;
     std::unique_ptr<platform::FdWatch> watch;
     bool multihop = false;
+    TimePoint empty_at;  // when a read last found the socket empty
   };
 
   std::expected<void, std::string> ensure_listener(platform::Family family, bool multihop);

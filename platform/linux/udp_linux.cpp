@@ -1,12 +1,16 @@
 // Linux implementation of platform/udp.h: IP_RECVTTL / IPV6_RECVHOPLIMIT for
 // the GTSM-style TTL check (RFC 5881 §5), IP_PKTINFO / IPV6_RECVPKTINFO for
-// the destination address and arrival interface used in demultiplexing.
+// the destination address and arrival interface used in demultiplexing,
+// SO_TIMESTAMPNS for the arrival time.
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <time.h>
 
+#include <algorithm>
 #include <array>
+#include <chrono>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -30,11 +34,33 @@ bool set_int(int fd, int level, int name, int value) {
 // Control-message room for TTL/Hop Limit and PKTINFO (either family).
 constexpr std::size_t kControlSize = 256;
 
-// The TTL / Hop Limit, destination address and arrival interface from a
-// received message's ancillary data.
-void read_metadata(msghdr& msg, Datagram& d) {
+// Both clocks read once after a receive call: converts the kernel's
+// wall-clock arrival stamps to the monotonic clock.
+struct ClockPair {
+  std::chrono::steady_clock::time_point monotonic = std::chrono::steady_clock::now();
+  timespec wall = [] {
+    timespec t{};
+    ::clock_gettime(CLOCK_REALTIME, &t);
+    return t;
+  }();
+
+  std::chrono::steady_clock::time_point arrival(const timespec& stamp) const {
+    const auto age = std::chrono::seconds(wall.tv_sec - stamp.tv_sec) +
+                     std::chrono::nanoseconds(wall.tv_nsec - stamp.tv_nsec);
+    // A stamp "after" the reading (the wall clock stepped back): now.
+    return monotonic - std::max(std::chrono::nanoseconds(age), std::chrono::nanoseconds(0));
+  }
+};
+
+// The TTL / Hop Limit, destination address, arrival interface and arrival
+// time from a received message's ancillary data.
+void read_metadata(msghdr& msg, Datagram& d, const ClockPair& clocks) {
   for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+      timespec stamp;
+      std::memcpy(&stamp, CMSG_DATA(c), sizeof stamp);
+      d.arrived = clocks.arrival(stamp);
+    } else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) {
       int ttl;
       std::memcpy(&ttl, CMSG_DATA(c), sizeof ttl);
       d.ttl = ttl;
@@ -90,6 +116,10 @@ std::expected<UniqueFd, UdpError> open_udp(const UdpOptions& o) {
                                !set_int(s, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1)))
       return std::unexpected(error("IPV6_RECVHOPLIMIT/IPV6_RECVPKTINFO"));
   }
+  // The kernel then stamps every packet it receives, on any socket: a clock
+  // read per packet (what chrony and ptp4l turn on anyway).
+  if (o.receive_timestamp && !set_int(s, SOL_SOCKET, SO_TIMESTAMPNS, 1))
+    return std::unexpected(error("SO_TIMESTAMPNS"));
   if (o.receive_buffer > 0 && !set_int(s, SOL_SOCKET, SO_RCVBUFFORCE, o.receive_buffer))
     set_int(s, SOL_SOCKET, SO_RCVBUF, o.receive_buffer);  // capped at rmem_max: still the most we may
   Endpoint local;
@@ -127,7 +157,7 @@ std::expected<std::optional<Datagram>, UdpError> receive_datagram(
   // sees a length field larger than the payload and drops it.
   d.payload = buffer.first(static_cast<std::size_t>(n));
   d.source = from_sockaddr(from);
-  read_metadata(msg, d);
+  read_metadata(msg, d, ClockPair{});
   return d;
 }
 
@@ -209,13 +239,14 @@ std::expected<std::span<const Datagram>, UdpError> DatagramBatch::receive(int fd
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return std::span<const Datagram>();
     return std::unexpected(error("recvmmsg"));
   }
+  const ClockPair clocks;
   for (int i = 0; i < n; ++i) {
     Datagram& d = st.datagrams[static_cast<std::size_t>(i)];
     d = Datagram{};
     d.payload = std::span<const std::uint8_t>(st.buffers.data() + static_cast<std::size_t>(i) * st.buffer_size,
                                               st.messages[static_cast<std::size_t>(i)].msg_len);
     d.source = from_sockaddr(st.sources[static_cast<std::size_t>(i)]);
-    read_metadata(st.messages[static_cast<std::size_t>(i)].msg_hdr, d);
+    read_metadata(st.messages[static_cast<std::size_t>(i)].msg_hdr, d, clocks);
   }
   return std::span<const Datagram>(st.datagrams.data(), static_cast<std::size_t>(n));
 }

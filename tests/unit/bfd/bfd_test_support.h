@@ -75,7 +75,8 @@ inline ControlPacket peer_packet(State state, std::uint32_t your = kOurDiscr,
 // bytes in RxMeta, as the adapter does). TTL 255 unless given. With peer_auth
 // and no section in `p`, one with sequence 0 is added.
 inline Actions deliver(Session& s, TimePoint now, ControlPacket p, const AuthConfig& peer_auth = {},
-                       std::optional<std::uint8_t> ttl = 255) {
+                       std::optional<std::uint8_t> ttl = 255,
+                       std::optional<TimePoint> arrived = std::nullopt) {
   if (peer_auth.type != AuthType::None && !p.auth) {
     p.auth = make_auth_section(peer_auth, 0);
   }
@@ -89,7 +90,7 @@ inline Actions deliver(Session& s, TimePoint now, ControlPacket p, const AuthCon
     ADD_FAILURE() << "decode: " << to_string(decoded.error());
     return {};
   }
-  return s.on_packet(now, *decoded, RxMeta{wire->bytes(), ttl});
+  return s.on_packet(now, *decoded, RxMeta{wire->bytes(), ttl, arrived});
 }
 
 template <typename T>

@@ -333,6 +333,25 @@ TEST_F(ServiceIo, AReceivedPacketMovesNoTimerWhenTheEarliestDeadlineStays) {
   EXPECT_EQ(session(id).variables().SessionState, State::Up);
 }
 
+// A packet read 15 ms after it reached the host (the loop was busy) counts
+// from its arrival: the session's Detection Time (30 ms) ends 30 ms after the
+// kernel took the packet in, not 30 ms after the loop read it.
+TEST_F(ServiceIo, APacketThatWaitedInTheSocketCountsFromItsArrival) {
+  Peer peer("127.0.0.2");
+  const SessionId id = bring_up(peer, "127.0.0.2");
+  ASSERT_NE(id, 0u);
+  const auto before = session(id).counters().packets_in;
+  const auto sent = std::chrono::steady_clock::now();
+  peer.send(State::Up, id);
+  std::this_thread::sleep_for(15ms);
+  ASSERT_TRUE(run_until([&] { return session(id).counters().packets_in > before; }, 100ms));
+  const auto deadline = session(id).detection_deadline();
+  ASSERT_TRUE(deadline);
+  EXPECT_GE(*deadline - sent, 30ms - 1ms);
+  EXPECT_LT(*deadline - sent, 30ms + 5ms) << "the Detection Time ran from when the loop read it";
+  EXPECT_EQ(session(id).variables().SessionState, State::Up);
+}
+
 TEST_F(ServiceIo, ADownPacketLeavesBeforeTheAgentHearsOfTheDown) {
   ASSERT_EQ(service_->transmit_path(), TransmitPath::batched);
   down_packet_leaves_before_the_report();

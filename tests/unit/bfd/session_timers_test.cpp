@@ -236,6 +236,27 @@ TEST(SessionDetect, EachPacketReArmsTheDetectionTimerAtItsNewDeadline) {
   }
 }
 
+// A packet handled 5 ms after it reached the host (RxMeta::arrived: the
+// loop was busy, or the polled receive tick) counts from its arrival: the
+// Detection Time is not lengthened by the wait. An arrival "after" now
+// counts as now, and one before an earlier packet's never moves the
+// deadline back.
+TEST(SessionDetect, TheDetectionTimeRunsFromWhenThePacketArrived) {
+  SeededRandom random(3);
+  Session s(fast_config(), random);
+  const TimePoint t = settle_up(s);
+  const auto up = peer_packet(State::Up, kOurDiscr, 100'000, 100'000);
+  auto a = deliver(s, t + 45ms, up, {}, 255, t + 40ms);
+  EXPECT_EQ(armed(a, TimerKind::Detect), t + 40ms + 300ms);
+  EXPECT_EQ(s.detection_deadline(), t + 40ms + 300ms);
+  a = deliver(s, t + 80ms, up, {}, 255, t + 90ms);
+  EXPECT_EQ(s.detection_deadline(), t + 80ms + 300ms);
+  a = deliver(s, t + 100ms, up, {}, 255, t + 70ms);  // stamped before the last one
+  EXPECT_EQ(s.detection_deadline(), t + 80ms + 300ms);
+  const auto detect = armed(a, TimerKind::Detect);
+  EXPECT_TRUE(!detect || *detect == t + 80ms + 300ms);
+}
+
 TEST(SessionTransmit, NextPacketIsTimedFromWhenTheLastOneReallyLeft) {
   SeededRandom random(11);
   Session s(fast_config(), random);

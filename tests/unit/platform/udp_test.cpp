@@ -7,6 +7,8 @@
 #include <sys/socket.h>
 
 #include <array>
+#include <chrono>
+#include <thread>
 
 namespace fbf::platform {
 namespace {
@@ -172,6 +174,51 @@ TEST(Udp, BatchReceivesEverythingQueued) {
   ASSERT_TRUE(rest);
   ASSERT_EQ(rest->size(), 2u);  // fewer than capacity: drained
   EXPECT_EQ((*rest)[1].payload[0], 5);
+}
+
+// Arrival times (receive_timestamp): when the kernel took the datagram in,
+// on the monotonic clock — before it was read, here 30 ms before; both
+// receive paths. Without the option, none.
+TEST(Udp, ArrivalTimeIsWhenTheKernelReceivedTheDatagram) {
+  using namespace std::chrono_literals;
+  using Clock = std::chrono::steady_clock;
+  auto rx = open_udp({.family = Family::v4, .bind_address = IpAddress::parse("127.0.0.1"),
+                      .receive_timestamp = true});
+  auto plain = open_udp({.family = Family::v4, .bind_address = IpAddress::parse("127.0.0.1")});
+  auto tx = open_udp({.family = Family::v4, .bind_address = IpAddress::parse("127.0.0.1"),
+                      .receive_metadata = false});
+  ASSERT_TRUE(rx && plain && tx);
+  const std::array<std::uint8_t, 1> payload{7};
+  for (int round = 0; round < 2; ++round) {
+    const auto before = Clock::now();
+    ASSERT_TRUE(send_datagram(tx->get(), payload, *local_endpoint(rx->get())));
+    ASSERT_TRUE(send_datagram(tx->get(), payload, *local_endpoint(plain->get())));
+    pollfd p{rx->get(), POLLIN, 0};
+    ASSERT_EQ(::poll(&p, 1, 2000), 1);
+    const auto queued = Clock::now();  // delivered by now
+    std::this_thread::sleep_for(30ms);
+    std::array<std::uint8_t, 64> buf{};
+    std::optional<Datagram> d;
+    if (round == 0) {
+      d = wait_for(rx->get(), buf);
+    } else {
+      DatagramBatch batch(4, 64);
+      auto got = batch.receive(rx->get());
+      ASSERT_TRUE(got);
+      ASSERT_EQ(got->size(), 1u);
+      d = (*got)[0];
+    }
+    const auto read = Clock::now();
+    ASSERT_TRUE(d);
+    ASSERT_TRUE(d->arrived) << "round " << round;
+    // The two clocks are read a few µs apart: 1 ms of slack.
+    EXPECT_GE(*d->arrived, before - 1ms) << "round " << round;
+    EXPECT_LE(*d->arrived, queued + 1ms) << "round " << round;
+    EXPECT_GE(read - *d->arrived, 29ms) << "round " << round;
+    auto other = wait_for(plain->get(), buf);
+    ASSERT_TRUE(other);
+    EXPECT_FALSE(other->arrived);
+  }
 }
 
 }  // namespace
