@@ -39,6 +39,7 @@ import json
 import os
 import platform
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -149,6 +150,44 @@ def changed_sessions(before, after):
 
 
 # --- measurement helpers ---------------------------------------------------------------------
+# What a BFD daemon's loop spends its system calls on.
+SYSCALLS = ("timerfd_settime", "epoll_wait", "poll", "ppoll", "select", "pselect6",
+            "recvmmsg", "recvmsg", "recvfrom", "sendmmsg", "sendmsg", "sendto", "read",
+            "write", "clock_gettime", "gettimeofday")
+
+
+class SyscallCount:
+    """perf stat on the syscall tracepoints of one process for `seconds`,
+    started now: the total and the count of each call in SYSCALLS. The
+    tracepoints cost the process a little CPU: compare CPU figures from runs
+    without it."""
+
+    def __init__(self, pid, seconds, out):
+        self.seconds, self.out = seconds, str(out)
+        events = ["raw_syscalls:sys_enter"] + [f"syscalls:sys_enter_{s}" for s in SYSCALLS]
+        self.proc = subprocess.Popen(
+            ["perf", "stat", "-x,", "-o", self.out, "-e", ",".join(events), "-p", str(pid),
+             "--", "sleep", str(seconds)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def per_second(self):
+        """{"total": calls/s, name: calls/s} for the calls made at all."""
+        self.proc.wait(timeout=self.seconds + 30)
+        return syscall_rates(Path(self.out).read_text(), self.seconds)
+
+
+def syscall_rates(perf_csv, seconds):
+    """perf stat -x, output on syscall tracepoints -> {"total": calls/s,
+    name: calls/s}, leaving out calls never made and lines without a count."""
+    got = {}
+    for line in perf_csv.splitlines():
+        fields = line.split(",")
+        if len(fields) < 3 or not fields[0].strip().isdigit():
+            continue
+        name = fields[2].split(":")[-1].removeprefix("sys_enter_")
+        got["total" if name == "sys_enter" else name] = round(int(fields[0]) / seconds, 1)
+    return {k: v for k, v in got.items() if v}
+
+
 def cpu_times(pid):
     """(utime+stime seconds, schedstat run time seconds summed over threads,
     utime seconds, stime seconds, schedstat run-queue wait seconds summed over
@@ -242,10 +281,12 @@ class Capture:
 
 # --- one point ---------------------------------------------------------------------------------
 def run_point(kind, n, *, peer="bird", duration=20.0, interval=50, mult=3, settle=3.0,
-              keep=False, rt_priority=None, log=print):
+              keep=False, rt_priority=None, syscalls=False, log=print):
     """Measure daemon `kind` with n sessions against `peer`; returns a dict.
     rt_priority: run the measured daemon's threads under SCHED_FIFO at that
-    priority (chrt), to see whether the scheduler is what holds it up."""
+    priority (chrt), to see whether the scheduler is what holds it up.
+    syscalls: count the measured daemon's system calls over the window, by
+    name (perf tracepoints: "syscalls_per_s")."""
     from fbflab import Lab, procfs, wait_until
     with Lab(name=f"bfdscale-{kind}-{n}", keep_dir=keep or None) as lab:
         m, p = lab.add_node("m"), lab.add_node("p")
@@ -293,6 +334,7 @@ def run_point(kind, n, *, peer="bird", duration=20.0, interval=50, mult=3, settl
         pid, peer_pid = measured.pid(), peer_side.pid()
         wake0 = wakeups(pid)
         cpu0, peer_cpu0 = cpu_times(pid), cpu_times(peer_pid)
+        counting = SyscallCount(pid, duration, lab.path(f"{kind}-{n}.perf")) if syscalls else None
         t0_ns, t0 = time.time_ns(), time.monotonic()
         time.sleep(duration)
         cpu1, peer_cpu1 = cpu_times(pid), cpu_times(peer_pid)
@@ -330,6 +372,7 @@ def run_point(kind, n, *, peer="bird", duration=20.0, interval=50, mult=3, settl
             "user_s": round(cpu1[2] - cpu0[2], 3), "system_s": round(cpu1[3] - cpu0[3], 3),
             "runqueue_wait_s": round(cpu1[4] - cpu0[4], 4),
             "wakeups_per_s": round((wake1 - wake0) / (t1 - t0), 1),
+            "syscalls_per_s": counting.per_second() if counting else None,
             "rss_kib": mem.get("VmRSS"), "peak_rss_kib": mem.get("VmHWM"),
             "window_epoch_s": [round(t0_ns / 1e9, 1), round(t1_ns / 1e9, 1)],
             "peer_cpu_pct_of_core": 100.0 * peer_cpu_s / elapsed,
@@ -358,6 +401,10 @@ def run_point(kind, n, *, peer="bird", duration=20.0, interval=50, mult=3, settl
             f"jitter in window {fmt(point['jitter']['inside_pct'], '.3f')}% "
             f"(late-gap episodes {episodes_summary(point['jitter']['late_episodes'], interval)})  "
             f"flaps {point['false_flaps']}  load {point['loadavg_1m']}")
+        if point.get("syscalls_per_s"):
+            calls = point["syscalls_per_s"]
+            log(f"        system calls/s {calls.get('total')}: " + ", ".join(
+                f"{k} {v}" for k, v in sorted(calls.items(), key=lambda kv: -kv[1]) if k != "total"))
         return point
 
 
@@ -519,6 +566,8 @@ def main(argv=None):
     ap.add_argument("--keep", action="store_true", help="keep each lab's directory (pcaps, logs)")
     ap.add_argument("--rt-priority", type=int, metavar="P",
                     help="run the measured daemon under SCHED_FIFO priority P (chrt)")
+    ap.add_argument("--syscalls", action="store_true",
+                    help="count the measured daemon's system calls by name (perf)")
     args = ap.parse_args(argv)
     if args.quick:
         args.sessions, args.duration, args.daemons = "100", 5.0, "fbfd"
@@ -526,6 +575,8 @@ def main(argv=None):
         os.environ["FBF_BUILD_DIR"] = str(Path(args.build_dir).resolve())
     if os.geteuid() != 0:
         ap.error("needs root (network namespaces)")
+    if args.syscalls and not shutil.which("perf"):
+        ap.error("--syscalls needs perf (apt-get install linux-perf)")
     counts = [int(x) for x in args.sessions.split(",") if x]
     daemons = [d for d in args.daemons.split(",") if d]
     for d in daemons:
@@ -545,7 +596,8 @@ def main(argv=None):
                 try:
                     points.append(run_point(kind, n, peer=args.peer, duration=args.duration,
                                             interval=args.interval, mult=args.mult,
-                                            keep=args.keep, rt_priority=args.rt_priority))
+                                            keep=args.keep, rt_priority=args.rt_priority,
+                                            syscalls=args.syscalls))
                 except RuntimeError as exc:
                     # One daemon that cannot hold N sessions Up must not lose
                     # the rest of the run: record it and go on.
