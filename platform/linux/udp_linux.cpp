@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include "platform/linux/sockaddr.h"
@@ -31,11 +32,12 @@ bool set_int(int fd, int level, int name, int value) {
   return ::setsockopt(fd, level, name, &value, sizeof value) == 0;
 }
 
-// Control-message room for TTL/Hop Limit and PKTINFO (either family).
+// Control-message room for TTL/Hop Limit, PKTINFO (either family) and a
+// receive timestamp.
 constexpr std::size_t kControlSize = 256;
 
-// Both clocks read once after a receive call: converts the kernel's
-// wall-clock arrival stamps to the monotonic clock.
+// Both clocks, read once per receive call at its first stamped datagram:
+// converts the kernel's wall-clock arrival stamps to the monotonic clock.
 struct ClockPair {
   std::chrono::steady_clock::time_point monotonic = std::chrono::steady_clock::now();
   timespec wall = [] {
@@ -54,12 +56,13 @@ struct ClockPair {
 
 // The TTL / Hop Limit, destination address, arrival interface and arrival
 // time from a received message's ancillary data.
-void read_metadata(msghdr& msg, Datagram& d, const ClockPair& clocks) {
+void read_metadata(msghdr& msg, Datagram& d, std::optional<ClockPair>& clocks) {
   for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
     if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
       timespec stamp;
       std::memcpy(&stamp, CMSG_DATA(c), sizeof stamp);
-      d.arrived = clocks.arrival(stamp);
+      if (!clocks) clocks.emplace();
+      d.arrived = clocks->arrival(stamp);
     } else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) {
       int ttl;
       std::memcpy(&ttl, CMSG_DATA(c), sizeof ttl);
@@ -157,7 +160,8 @@ std::expected<std::optional<Datagram>, UdpError> receive_datagram(
   // sees a length field larger than the payload and drops it.
   d.payload = buffer.first(static_cast<std::size_t>(n));
   d.source = from_sockaddr(from);
-  read_metadata(msg, d, ClockPair{});
+  std::optional<ClockPair> clocks;
+  read_metadata(msg, d, clocks);
   return d;
 }
 
@@ -239,7 +243,7 @@ std::expected<std::span<const Datagram>, UdpError> DatagramBatch::receive(int fd
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return std::span<const Datagram>();
     return std::unexpected(error("recvmmsg"));
   }
-  const ClockPair clocks;
+  std::optional<ClockPair> clocks;
   for (int i = 0; i < n; ++i) {
     Datagram& d = st.datagrams[static_cast<std::size_t>(i)];
     d = Datagram{};
