@@ -30,9 +30,10 @@ class DeadlineTimer {
  public:
   using TimePoint = std::chrono::steady_clock::time_point;
 
-  // Throws std::runtime_error if the timer cannot be created (out of file
-  // descriptors at start-up), as make_event_base() does.
-  DeadlineTimer(event_base* base, std::function<void()> on_expiry);
+  // `on_expiry` gets the deadline it fires for (the caller's lateness is
+  // now minus that). Throws std::runtime_error if the timer cannot be
+  // created (out of file descriptors at start-up), as make_event_base() does.
+  DeadlineTimer(event_base* base, std::function<void(TimePoint due)> on_expiry);
   ~DeadlineTimer();
   DeadlineTimer(const DeadlineTimer&) = delete;
   DeadlineTimer& operator=(const DeadlineTimer&) = delete;
@@ -50,7 +51,7 @@ class DeadlineTimer {
   struct Os;  // the timerfd, or the libevent timer
   void on_ready();
 
-  std::function<void()> on_expiry_;
+  std::function<void(TimePoint)> on_expiry_;
   std::optional<TimePoint> armed_;
   std::uint64_t rearms_ = 0;
   std::unique_ptr<Os> os_;

@@ -16,7 +16,7 @@ struct DeadlineTimer::Os {
   }
 };
 
-DeadlineTimer::DeadlineTimer(event_base* base, std::function<void()> on_expiry)
+DeadlineTimer::DeadlineTimer(event_base* base, std::function<void(TimePoint)> on_expiry)
     : on_expiry_(std::move(on_expiry)), os_(std::make_unique<Os>()) {
   os_->event.reset(evtimer_new(base, &Os::trampoline, this));
   if (!os_->event) throw std::bad_alloc();
@@ -44,8 +44,9 @@ void DeadlineTimer::cancel() {
 }
 
 void DeadlineTimer::on_ready() {
+  const TimePoint due = *armed_;  // set: cancel() deletes the event
   armed_.reset();
-  on_expiry_();
+  on_expiry_(due);
 }
 
 }  // namespace fbf::platform

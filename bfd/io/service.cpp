@@ -43,7 +43,7 @@ Service::Service(event_base* base, Random& random, StateCallback on_state, Trans
             }),
       batch_(kBatch, 512),
       wheel_(Clock::now()),
-      wakeup_(base, [this] { on_wakeup(); }),
+      wakeup_(base, [this](TimePoint due) { on_wakeup(due); }),
       window_start_(Clock::now()) {
   if (path == TransmitPath::per_session) {
     per_session_reason_ = "configured";
@@ -236,11 +236,10 @@ void Service::drain(Listener& listener, TimePoint now, bool to_empty) {
   }
 }
 
-void Service::on_wakeup() {
+void Service::on_wakeup(TimePoint due) {
   ++io_.wakeups;
   const TimePoint now = Clock::now();
-  if (wakeup_at_) count_lateness(std::chrono::duration_cast<Microseconds>(now - *wakeup_at_));
-  wakeup_at_.reset();
+  count_lateness(std::chrono::duration_cast<Microseconds>(now - due));
   // Polled mode reads the listeners on this tick; otherwise they are read
   // only before a detection timer is checked (on_timer): a wake-up that only
   // transmits makes no receive call.
@@ -360,8 +359,7 @@ void Service::schedule_wakeup(TimePoint now) {
         align_up(now + Microseconds(1), kPollTickUs, engine_.transmit_grid_phase());
     if (!due || tick < *due) due = tick;
   }
-  if (due == wakeup_at_) return;
-  wakeup_at_ = due;
+  // Arming for the instant it is armed for costs nothing (DeadlineTimer).
   if (due) {
     wakeup_.arm_at(*due);
   } else {

@@ -161,7 +161,7 @@ class Service {
   void on_readable(Listener& listener);
   // Reads and delivers queued datagrams: a few batches, or until none is left.
   void drain(Listener& listener, TimePoint now, bool to_empty);
-  void on_wakeup();
+  void on_wakeup(TimePoint due);
   // Every listener read until empty, once per wake-up (drained_this_wakeup_).
   void drain_all(TimePoint now);
   void count_lateness(std::chrono::microseconds lateness);
@@ -207,7 +207,6 @@ class Service {
   platform::DatagramBatch batch_;
   TimerWheel wheel_;
   platform::DeadlineTimer wakeup_;
-  std::optional<TimePoint> wakeup_at_;
   // Receive-rate estimate for the polled mode: datagrams since window_start_.
   std::uint64_t window_datagrams_ = 0;
   TimePoint window_start_;

@@ -35,7 +35,7 @@ itimerspec absolute(DeadlineTimer::TimePoint at) {
 }
 }  // namespace
 
-DeadlineTimer::DeadlineTimer(event_base* base, std::function<void()> on_expiry)
+DeadlineTimer::DeadlineTimer(event_base* base, std::function<void(TimePoint)> on_expiry)
     : on_expiry_(std::move(on_expiry)), os_(std::make_unique<Os>()) {
   os_->fd = UniqueFd(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
   if (!os_->fd)
@@ -69,8 +69,9 @@ void DeadlineTimer::on_ready() {
   // ran; one of them may have moved the deadline (which cleared the
   // expiry) or cancelled it. Nothing is due then.
   if (!armed_ || *armed_ > std::chrono::steady_clock::now()) return;
+  const TimePoint due = *armed_;
   armed_.reset();
-  on_expiry_();
+  on_expiry_(due);
   if (armed_) return;  // re-armed: timerfd_settime cleared the expiry
   // Not re-armed: read the expiry, or poll(2) reports the fd again at once.
   std::uint64_t expirations = 0;
