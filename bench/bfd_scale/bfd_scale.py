@@ -192,19 +192,13 @@ def cpu_times(pid):
     """(utime+stime seconds, schedstat run time seconds summed over threads,
     utime seconds, stime seconds, schedstat run-queue wait seconds summed over
     threads: time runnable but not running, i.e. held up by the scheduler)."""
+    from fbflab import procfs
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     ticks = int(fields[11]) + int(fields[12])          # utime, stime (fields 14, 15)
-    run_ns = wait_ns = 0
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
-            run, wait = (int(v) for v in (task / "schedstat").read_text().split()[:2])
-            run_ns, wait_ns = run_ns + run, wait_ns + wait
-        except (OSError, ValueError, IndexError):
-            pass
+    run, wait = procfs.schedstat(pid) or (0.0, 0.0)
     hz = os.sysconf("SC_CLK_TCK")
-    return (ticks / hz, run_ns / 1e9, int(fields[11]) / hz, int(fields[12]) / hz,
-            wait_ns / 1e9)
+    return (ticks / hz, run, int(fields[11]) / hz, int(fields[12]) / hz, wait)
 
 
 def wakeups(pid):

@@ -13,10 +13,13 @@ def proc_status(pid):
     return out
 
 
-def run_seconds(pid):
-    """CPU time the process's live threads have used so far, to the
-    nanosecond (/proc/PID/task/*/schedstat), or None without schedstat."""
-    total, seen = 0, False
+def schedstat(pid):
+    """(run, wait) seconds summed over the process's live threads
+    (/proc/PID/task/*/schedstat, to the nanosecond): CPU time used, and time
+    runnable but not running (held up by the scheduler). None without
+    schedstat."""
+    run = wait = 0
+    seen = False
     try:
         tasks = os.listdir(f"/proc/{pid}/task")
     except OSError:
@@ -24,11 +27,12 @@ def run_seconds(pid):
     for task in tasks:
         try:
             with open(f"/proc/{pid}/task/{task}/schedstat") as f:
-                total += int(f.read().split()[0])
+                fields = f.read().split()
+            run, wait = run + int(fields[0]), wait + int(fields[1])
             seen = True
         except (OSError, ValueError, IndexError):
             pass
-    return total / 1e9 if seen else None
+    return (run / 1e9, wait / 1e9) if seen else None
 
 
 def cpu_seconds(pid):
@@ -36,9 +40,9 @@ def cpu_seconds(pid):
     where the kernel has it: utime+stime in /proc/PID/stat count in 10 ms
     ticks, so a daemon using 0.4 % of a core shows 4 +- 1 ticks in 10 s —
     too coarse to rank two of them. Both count the same run time."""
-    precise = run_seconds(pid)
+    precise = schedstat(pid)
     if precise is not None:
-        return precise
+        return precise[0]
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
