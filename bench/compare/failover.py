@@ -31,6 +31,13 @@ router AS 65000, so the router compares MED and prefers a.
 Scenarios, on host a, `trials` times per repetition:
 
   service failure  SIGKILL of a's service -> a's route removed at the router.
+                   The kill comes at a planned phase of the checker's
+                   schedule: right after a check connects to the service (its
+                   listener logs each accept), the bench waits phase ms and
+                   kills. The phases spread evenly over one check interval
+                   (phase_plan) and are the same, in the same order, for
+                   every setup, so the setups are compared on identical
+                   luck rather than on where a random kill fell.
   host failure     nftables drops everything in and out of a's namespace,
                    then SIGKILL of every process of the announcer (power
                    loss: no FIN, no NOTIFICATION, no BFD AdminDown) -> a's
@@ -184,6 +191,27 @@ def _reap(procs):
             pass
 
 
+def read_accept_log(path):
+    """The epoch times in failover_service.py's accept log (a line being
+    written is skipped until it is complete)."""
+    try:
+        text = Path(path).read_text()
+    except FileNotFoundError:
+        return []
+    return [float(x) for x in text.split("\n")[:-1] if x]
+
+
+def phase_plan(trials, interval_ms, seed):
+    """Where in the check interval each service-failure trial kills the
+    service, in ms after a check connected: the midpoints of `trials` equal
+    slices of the interval (stratified, so a handful of trials covers it
+    evenly), in an order shuffled by `seed`. Every setup of a repetition gets
+    the same plan."""
+    phases = [(i + 0.5) * interval_ms / trials for i in range(trials)]
+    random.Random(seed).shuffle(phases)
+    return phases
+
+
 # --- hosts and their announcers ------------------------------------------------------------
 class Host:
     """A host namespace linked to the router, with the anycast address on lo,
@@ -198,13 +226,28 @@ class Host:
         self.node.add_address(PREFIX, dev="lo")
         self.cut_file = self.node.path("cut.nft")
         self.cut_file.write_text(CUT_RULES)
+        self.accept_log = self.node.path("service-accepts.log")
         self.service = None
 
     def start_service(self):
         self.service = self.node.popen([sys.executable, SERVICE, ANYCAST, UDP_PORT, TCP_PORT,
-                                        self.name], name=f"service-{self.name}")
+                                        self.name, self.accept_log],
+                                       name=f"service-{self.name}")
         wait_until(lambda: self.node.run(CHECK_ARGV, check=False).returncode == 0, 10,
                    f"{self.name}'s service answering the check", interval=0.02)
+
+    def check_times(self):
+        """Wall-clock times of the connections the service accepted: the
+        health checks (and the bench's own probe in start_service)."""
+        return read_accept_log(self.accept_log)
+
+    def wait_next_check(self, timeout=5.0):
+        """The time of the next check that reaches the service, polled every
+        millisecond so that a phase counted from it starts on time."""
+        seen = len(self.check_times())
+        t = wait_until(lambda: self.check_times()[seen:], timeout,
+                       f"the next health check at {self.name}'s service", interval=0.001)
+        return t[0]
 
     def stop_service(self):
         """SIGKILL the service; returns time.time() taken right before."""
@@ -551,18 +594,22 @@ class FailoverLab:
         time.sleep(d)
         return d
 
-    def service_failure(self):
+    def service_failure(self, phase_ms):
+        """Kill a's service phase_ms after a check reached it."""
         self.wait_a_preferred()
         delay = self.settle()
         if not self.a_preferred():
             raise LabError("a's route moved before the action")
         n0 = len(self.removals())
+        t_check = self.a.wait_next_check()
+        time.sleep(max(0.0, t_check + phase_ms / 1000.0 - time.time()))
         t0 = self.a.stop_service()
         self.wait_a_gone(10)
         ms = self.removal_after(n0, t0)
         self.a.start_service()
         self.wait_a_preferred()
-        return {"ms": ms, "delay_s": delay}
+        return {"ms": ms, "delay_s": delay, "planned_phase_ms": phase_ms,
+                "phase_ms": (t0 - t_check) * 1000.0}
 
     def host_failure(self):
         ann = self.ann["a"]
@@ -624,17 +671,18 @@ class FailoverLab:
 SCENARIOS = ("service", "maintenance", "host")
 
 
-def _one_rep(setup, trials, interval_ms, log, **opts):
+def _one_rep(setup, trials, interval_ms, log, rep=0, **opts):
     res = {s: [] for s in SCENARIOS}
     res["errors"] = []
+    phases = phase_plan(trials, interval_ms, seed=rep)
     with Lab(f"fo-{setup}") as lab:
         fl = FailoverLab(lab, setup, interval_ms, **opts)
         fl.start()
         res["clock_offset_ms"] = fl.clock_offset_ms
         for scen in SCENARIOS:
-            fn = {"service": fl.service_failure, "host": fl.host_failure,
-                  "maintenance": fl.maintenance}[scen]
             for i in range(trials):
+                fn = {"service": lambda: fl.service_failure(phases[i]),
+                      "host": fl.host_failure, "maintenance": fl.maintenance}[scen]
                 try:
                     sample = fn()
                 except Exception as exc:   # noqa: BLE001 - recorded, the run goes on
@@ -653,6 +701,8 @@ def _one_rep(setup, trials, interval_ms, log, **opts):
                 res[scen].append(sample)
                 shown = (f"{sample['ms']:.0f} ms" if "ms" in sample
                          else f"{sample['lost']} lost of {sample['sent']}")
+                if "phase_ms" in sample:
+                    shown += f" (killed {sample['phase_ms']:.0f} ms after a check)"
                 log(f"  {setup} {scen} trial {i + 1}: {shown}")
     return res
 
@@ -696,7 +746,7 @@ def run(reps=3, trials=5, setups=SETUPS, log=print, interval_ms=DEFAULT_INTERVAL
             log(f"[failover] repetition {rep + 1}/{reps}: {setup}")
             t = time.monotonic()
             try:
-                res = _one_rep(setup, trials, ivl[setup], log, fbfd_check=fbfd_check)
+                res = _one_rep(setup, trials, ivl[setup], log, rep=rep, fbfd_check=fbfd_check)
             except Exception as exc:   # noqa: BLE001 - the lab did not come up
                 log(f"  ! {setup}: {type(exc).__name__}: {exc}")
                 res = {s: [] for s in SCENARIOS}
@@ -732,7 +782,10 @@ def run(reps=3, trials=5, setups=SETUPS, log=print, interval_ms=DEFAULT_INTERVAL
     rows = [
         common.Row(section=SECTION, metric="service failure → route gone at router (ms)",
                    unit="ms", better="lower", values=per_rep("service", "ms"), ratio=True,
-                   note="The service the check probes is SIGKILLed. " + settings_note + err_note,
+                   note=("The service the check probes is SIGKILLed, at planned phases after "
+                         "a check reached it: the midpoints of equal slices of the interval, "
+                         "the same phases in the same order for every setup. "
+                         + settings_note + err_note),
                    extra=extra),
         common.Row(section=SECTION, metric="host failure → route gone at router (ms)",
                    unit="ms", better="lower", values=per_rep("host", "ms"), ratio=True,
