@@ -249,6 +249,10 @@ BfdSessions::BfdSessions(event_base* base, Metrics& metrics, InterfaceSnapshot i
   metrics_.counter_fn("fbf_bfd_send_calls_total",
                       "System calls that sent BFD Control packets (one per batch when batched)",
                       {}, [&io] { return io.send_calls; });
+  metrics_.counter_fn("fbf_bfd_batched_send_calls_total",
+                      "Of those, sendmmsg calls on the raw sockets (a wake-up with one packet "
+                      "sends it from its session's socket)",
+                      {}, [&io] { return io.batched_send_calls; });
   if (service_->transmit_path() == bfd::io::TransmitPath::batched)
     spdlog::info("bfd: Control packets leave in batches (raw sockets, sendmmsg)");
   else

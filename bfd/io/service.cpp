@@ -285,16 +285,38 @@ void Service::on_timer(WheelTimer& timer, TimePoint now) {
 static_assert(platform::RawIpSender::kMaxPacket >= 40 + 8 + kMaxPacketLength);
 
 bool Service::transmit(Link& link, std::span<const std::uint8_t> payload, TimePoint now) {
-  if (link.raw_source) {
-    std::array<std::uint8_t, platform::RawIpSender::kMaxPacket> frame;
-    const std::size_t n =
-        build_udp_frame(link.raw_source->address, link.peer.address, 255, link.raw_source->port,
-                        link.peer.port, payload, frame);
-    if (n != 0 && raw_->queue(std::span(frame.data(), n), link.peer, link.raw_ifindex)) {
+  if (link.raw_source && payload.size() <= first_payload_.size()) {
+    if (queued_.empty()) {
+      std::copy(payload.begin(), payload.end(), first_payload_.begin());
+      first_size_ = payload.size();
+      first_framed_ = false;
+      queued_.push_back({&link, now});
+      return true;
+    }
+    if (!first_framed_) {
+      first_framed_ = true;
+      const auto first = std::span(first_payload_.data(), first_size_);
+      if (!queue_framed(*queued_.front().link, first) &&
+          !send_through_socket(*queued_.front().link, first))
+        ++io_.send_errors;
+    }
+    if (queue_framed(link, payload)) {
       queued_.push_back({&link, now});
       return true;
     }
   }
+  return send_through_socket(link, payload);
+}
+
+bool Service::queue_framed(const Link& link, std::span<const std::uint8_t> payload) {
+  std::array<std::uint8_t, platform::RawIpSender::kMaxPacket> frame;
+  const std::size_t n =
+      build_udp_frame(link.raw_source->address, link.peer.address, 255, link.raw_source->port,
+                      link.peer.port, payload, frame);
+  return n != 0 && raw_->queue(std::span(frame.data(), n), link.peer, link.raw_ifindex);
+}
+
+bool Service::send_through_socket(const Link& link, std::span<const std::uint8_t> payload) {
   ++io_.send_calls;
   return (link.connected ? platform::send_connected(link.tx.get(), payload)
                          : platform::send_datagram(link.tx.get(), payload, link.peer))
@@ -303,10 +325,20 @@ bool Service::transmit(Link& link, std::span<const std::uint8_t> payload, TimePo
 
 void Service::send_queued() {
   if (queued_.empty()) return;
-  const std::uint64_t calls = raw_->system_calls();
-  const auto flushed = raw_->flush();
-  io_.send_calls += raw_->system_calls() - calls;
-  io_.send_errors += flushed.failed;
+  if (!first_framed_) {
+    // Alone in its event (the common case below a few hundred sessions):
+    // the session's connected socket has its route cached; a raw socket
+    // would look the route up again for this one packet.
+    if (!send_through_socket(*queued_.front().link, std::span(first_payload_.data(), first_size_)))
+      ++io_.send_errors;
+  } else {
+    const std::uint64_t calls = raw_->system_calls();
+    const auto flushed = raw_->flush();
+    io_.send_calls += raw_->system_calls() - calls;
+    io_.batched_send_calls += raw_->system_calls() - calls;
+    io_.send_errors += flushed.failed;
+  }
+  first_framed_ = false;
   // A batch leaves when its event ends: normally within tens of µs of each
   // session's turn, but a stall of the process (a busy or virtualised host)
   // holds the whole batch. Those sessions time their next packet from now,

@@ -71,6 +71,7 @@ inline constexpr std::array<std::chrono::microseconds, 3> kLateWakeupThresholds 
 struct IoCounters {
   std::uint64_t send_errors = 0;
   std::uint64_t send_calls = 0;     // system calls that sent Control packets
+  std::uint64_t batched_send_calls = 0;  // of which sendmmsg on the raw sockets
   std::uint64_t receive_errors = 0;
   std::uint64_t wakeups = 0;        // timer wake-ups of the wheel
   std::uint64_t receive_calls = 0;  // batched reads (each one system call)
@@ -169,6 +170,8 @@ class Service {
   void execute(SessionId id, Link& link, const Actions& actions, TimePoint now);
   // Queues (batched path) or sends one Control packet; false if it failed.
   bool transmit(Link& link, std::span<const std::uint8_t> payload, TimePoint now);
+  bool queue_framed(const Link& link, std::span<const std::uint8_t> payload);
+  bool send_through_socket(const Link& link, std::span<const std::uint8_t> payload);
   // Sends what is queued (one system call per family); a session whose
   // packet waited tells its session when it really left
   // (Session::transmission_left).
@@ -195,7 +198,15 @@ class Service {
     Link* link;
     TimePoint at;  // when the session sent it
   };
-  std::vector<Queued> queued_;  // raw_'s packets, in order
+  // The batched path's packets of this event, in order. The first one waits
+  // here unframed (first_payload_): when it stays alone it leaves through
+  // its session's connected socket — the same one system call, without the
+  // raw socket's route lookup per packet. A second packet frames it into
+  // raw_ (first_framed_) and they leave together.
+  std::vector<Queued> queued_;
+  std::array<std::uint8_t, kMaxPacketLength> first_payload_{};
+  std::size_t first_size_ = 0;
+  bool first_framed_ = false;
   struct PendingChange {
     SessionId id;
     StateChanged change;

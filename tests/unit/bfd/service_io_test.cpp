@@ -443,7 +443,41 @@ TEST_F(ServiceIo, HeavyReceiveLoadSwitchesToPollingAndBack) {
 // puts on the wire, one call per packet.
 TEST_F(ServiceIo, AnEventsPacketsLeaveInOneSystemCallEachFromItsSessionsPort) {
   ASSERT_EQ(service_->transmit_path(), TransmitPath::batched) << service_->per_session_reason();
+  const std::uint64_t batched_before = service_->io_counters().batched_send_calls;
   EXPECT_EQ(admin_down_eight_on_the_wire(/*batched=*/true), 1u);
+  EXPECT_EQ(service_->io_counters().batched_send_calls - batched_before, 1u);
+}
+
+// One session (the usual case): its wake-ups each send one packet, and that
+// leaves through the session's connected socket, whose route the kernel
+// keeps, not through the raw socket, which would look it up per packet. It
+// is the same packet: the session's source port, TTL 255.
+TEST_F(ServiceIo, ALonePacketLeavesFromItsSessionsOwnSocket) {
+  ASSERT_EQ(service_->transmit_path(), TransmitPath::batched) << service_->per_session_reason();
+  Peer peer("127.0.0.2");
+  const SessionId id = bring_up(peer, "127.0.0.2");
+  ASSERT_NE(id, 0u);
+  ASSERT_TRUE(service_->batched(id));
+  peer.receive_all();
+  const IoCounters before = service_->io_counters();
+  const auto sent_before = session(id).counters().packets_out;
+  run_until([&] {
+    peer.send(State::Up, id);
+    return false;
+  }, 200ms);
+  const auto sent = session(id).counters().packets_out - sent_before;
+  EXPECT_GE(sent, 10u);  // every ~10 ms
+  EXPECT_EQ(service_->io_counters().send_calls - before.send_calls, sent);
+  EXPECT_EQ(service_->io_counters().batched_send_calls, before.batched_send_calls);
+  EXPECT_EQ(service_->io_counters().send_errors, 0u);
+  const auto got = peer.receive_all();
+  ASSERT_FALSE(got.empty());
+  for (const auto& g : got) {
+    EXPECT_EQ(g.source.address, ip("127.0.0.1"));
+    EXPECT_EQ(g.source.port, service_->source_port(id));
+    EXPECT_EQ(g.ttl, 255);
+    EXPECT_EQ(g.packet.my_discriminator, id);
+  }
 }
 
 TEST_F(ServiceIo, PerSessionPathPutsTheSamePacketsOnTheWireOneCallEach) {
