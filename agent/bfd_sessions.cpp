@@ -254,7 +254,8 @@ BfdSessions::BfdSessions(event_base* base, Metrics& metrics, InterfaceSnapshot i
                       "sends it from its session's socket)",
                       {}, [&io] { return io.batched_send_calls; });
   if (service_->transmit_path() == bfd::io::TransmitPath::batched)
-    spdlog::info("bfd: Control packets leave in batches (raw sockets, sendmmsg)");
+    spdlog::info("bfd: Control packets leave in batches (raw sockets, sendmmsg; a wake-up's "
+                 "lone packet from its session's socket)");
   else
     spdlog::info("bfd: Control packets leave one system call each from their session's socket "
                  "(no batching: {})",
