@@ -34,9 +34,19 @@ using fbf::platform::UniqueFd;
 
 fbf::platform::IpAddress loopback(const char* text) { return *fbf::platform::IpAddress::parse(text); }
 
-// A 24-byte Control packet (RFC 5880 §4.1): its contents do not matter here.
-constexpr std::array<std::uint8_t, 24> kPayload{0x20, 0xc0, 3, 24, 0, 0, 0, 1, 0, 0, 0, 2,
-                                                0, 0, 0xc3, 0x50, 0, 0, 0xc3, 0x50, 0, 0, 0, 0};
+// An Up Control packet without authentication (24 bytes, RFC 5880 §4.1), as
+// a session at 50 ms sends it.
+fbf::bfd::PacketBuffer control_packet() {
+  fbf::bfd::ControlPacket p;
+  p.state = fbf::bfd::State::Up;
+  p.detect_mult = 3;
+  p.my_discriminator = 1;
+  p.your_discriminator = 2;
+  p.desired_min_tx_interval = 50'000;
+  p.required_min_rx_interval = 50'000;
+  return *fbf::bfd::encode(p);
+}
+const fbf::bfd::PacketBuffer kPacket = control_packet();
 
 struct Wire {
   UniqueFd receiver;
@@ -92,7 +102,7 @@ void BM_ConnectedSockets(benchmark::State& state) {
   int n = 0;
   for (auto _ : state) {
     for (const UniqueFd& fd : wire.senders) {
-      if (!fbf::platform::send_connected(fd.get(), kPayload)) {
+      if (!fbf::platform::send_connected(fd.get(), kPacket.bytes())) {
         state.SkipWithError("send failed");
         return;
       }
@@ -116,9 +126,12 @@ void BM_RawSocketBatch(benchmark::State& state) {
   for (auto _ : state) {
     for (const Endpoint& from : wire.sources) {
       // Built per packet, as the service does (the headers differ per session).
-      const std::size_t len = fbf::bfd::build_udp_frame(from.address, wire.to.address, 255,
-                                                        from.port, wire.to.port, kPayload, frame);
-      (*raw)->queue(std::span(frame.data(), len), wire.to, 0);
+      const std::size_t len = fbf::bfd::build_udp_frame(
+          from.address, wire.to.address, 255, from.port, wire.to.port, kPacket.bytes(), frame);
+      if (len == 0 || !(*raw)->queue(std::span(frame.data(), len), wire.to, 0)) {
+        state.SkipWithError("the raw socket did not take the packet");
+        return;
+      }
     }
     if ((*raw)->flush().failed != 0) {
       state.SkipWithError("sendmmsg refused a packet");
