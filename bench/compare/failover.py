@@ -679,12 +679,13 @@ def _one_rep(setup, trials, interval_ms, log, rep=0, **opts):
         fl = FailoverLab(lab, setup, interval_ms, **opts)
         fl.start()
         res["clock_offset_ms"] = fl.clock_offset_ms
+        trial = {"service": lambda i: fl.service_failure(phases[i]),
+                 "host": lambda i: fl.host_failure(),
+                 "maintenance": lambda i: fl.maintenance()}
         for scen in SCENARIOS:
             for i in range(trials):
-                fn = {"service": lambda: fl.service_failure(phases[i]),
-                      "host": fl.host_failure, "maintenance": fl.maintenance}[scen]
                 try:
-                    sample = fn()
+                    sample = trial[scen](i)
                 except Exception as exc:   # noqa: BLE001 - recorded, the run goes on
                     msg = f"{setup} {scen} trial {i + 1}: {type(exc).__name__}: {exc}"
                     log(f"  ! {msg}")
@@ -705,6 +706,19 @@ def _one_rep(setup, trials, interval_ms, log, rep=0, **opts):
                     shown += f" (killed {sample['phase_ms']:.0f} ms after a check)"
                 log(f"  {setup} {scen} trial {i + 1}: {shown}")
     return res
+
+
+def phase_paired_differences(mine, theirs):
+    """Service-failure latency of one setup minus another's, trial by trial:
+    the trials of the same repetition with the same planned phase (the
+    same luck) are paired. mine, theirs: per repetition, the list of
+    samples (None for a failed trial)."""
+    out = []
+    for rep_mine, rep_theirs in zip(mine, theirs):
+        by_phase = {t["planned_phase_ms"]: t["ms"] for t in rep_theirs if t is not None}
+        out += [t["ms"] - by_phase[t["planned_phase_ms"]] for t in rep_mine
+                if t is not None and t["planned_phase_ms"] in by_phase]
+    return out
 
 
 def _median_of(samples, key):
@@ -779,13 +793,24 @@ def run(reps=3, trials=5, setups=SETUPS, log=print, interval_ms=DEFAULT_INTERVAL
                 + " (see raw).")
     extra = {"trials": trials, "interval_ms": {s: ivl[s] for s in setups},
              "fbfd_check": fbfd_check}
+    paired = {}
+    if "fbfd" in setups:
+        for s in setups:
+            d = phase_paired_differences([r["service"] for r in raw["samples"]["fbfd"]],
+                                         [r["service"] for r in raw["samples"][s]])
+            if s != "fbfd" and d:
+                paired[s] = d
+    raw["service_fbfd_minus_other_by_phase_ms"] = paired
+    paired_note = "".join(
+        f" Paired by phase, fbfd − {s}: {min(d):+.0f} to {max(d):+.0f} ms, median "
+        f"{common.median(d):+.0f} ({len(d)} pairs)." for s, d in paired.items())
     rows = [
         common.Row(section=SECTION, metric="service failure → route gone at router (ms)",
                    unit="ms", better="lower", values=per_rep("service", "ms"), ratio=True,
                    note=("The service the check probes is SIGKILLed, at planned phases after "
                          "a check reached it: the midpoints of equal slices of the interval, "
                          "the same phases in the same order for every setup. "
-                         + settings_note + err_note),
+                         + settings_note + paired_note + err_note),
                    extra=extra),
         common.Row(section=SECTION, metric="host failure → route gone at router (ms)",
                    unit="ms", better="lower", values=per_rep("host", "ms"), ratio=True,

@@ -64,3 +64,14 @@ def test_the_service_logs_each_check_connection_with_its_time(tmp_path):
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_latencies_are_compared_trial_by_trial_at_the_same_phase():
+    def s(phase, ms):
+        return {"planned_phase_ms": phase, "ms": ms}
+    mine = [[s(10, 90), s(50, 50), None], [s(30, 70)]]
+    theirs = [[s(50, 65), s(10, 100), s(90, 30)], [s(30, 80), s(70, 45)]]
+    # rep 1: phase 10 -> 90 - 100, phase 50 -> 50 - 65 (the failed trial has no pair);
+    # rep 2: phase 30 only (theirs at 70 has no partner)
+    assert failover.phase_paired_differences(mine, theirs) == [-10, -15, -10]
+    assert failover.phase_paired_differences([[s(10, 5)]], [[None]]) == []
