@@ -332,10 +332,11 @@ void Service::send_queued() {
     if (!send_through_socket(*queued_.front().link, std::span(first_payload_.data(), first_size_)))
       ++io_.send_errors;
   } else {
-    const std::uint64_t calls = raw_->system_calls();
+    const std::uint64_t calls_before = raw_->system_calls();
     const auto flushed = raw_->flush();
-    io_.send_calls += raw_->system_calls() - calls;
-    io_.batched_send_calls += raw_->system_calls() - calls;
+    const std::uint64_t calls = raw_->system_calls() - calls_before;
+    io_.send_calls += calls;
+    io_.batched_send_calls += calls;
     io_.send_errors += flushed.failed;
   }
   first_framed_ = false;
