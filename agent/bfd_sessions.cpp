@@ -78,10 +78,12 @@ bfd::PeerKey config_key(const SessionSpec& s) {
   return k;
 }
 
-// Everything but the intervals, which change in place (Poll Sequence).
+// Everything but the intervals, which change in place (Poll Sequence), and
+// the role: a neighbor's session starts Passive only to wait for BGP
+// (BfdSessions::add), which bfd_strict changes nothing about once it runs.
 bool same_identity(const SessionSpec& a, const SessionSpec& b) {
   return a.name == b.name && config_key(a) == config_key(b) && a.interface == b.interface &&
-         a.role == b.role && a.min_rx_ttl == b.min_rx_ttl && same_auth(a.auth, b.auth);
+         a.min_rx_ttl == b.min_rx_ttl && same_auth(a.auth, b.auth);
 }
 
 bool same_timers(const bfd::TimerSettings& a, const bfd::TimerSettings& b) {
@@ -203,6 +205,9 @@ std::expected<std::vector<SessionSpec>, std::vector<std::string>> bfd_specs(cons
     spec.key.peer = n.address;
     spec.key.local = n.local_address;
     spec.key.multihop = n.bfd_multihop();
+    // Waits for BGP before it sends (BfdSessions::add); bfd_strict's BGP
+    // waits for BFD instead.
+    spec.role = n.bfd_strict ? bfd::Role::Active : bfd::Role::Passive;
     std::string why;
     if (fill(spec, *n.bfd, why)) out.push_back(std::move(spec));
     else errors.push_back("neighbor " + n.name + ": BFD authentication: " + why);
@@ -225,7 +230,8 @@ std::expected<std::vector<SessionSpec>, std::vector<std::string>> bfd_specs(cons
 }
 
 BfdSessions::BfdSessions(event_base* base, Metrics& metrics, InterfaceSnapshot interfaces)
-    : metrics_(metrics),
+    : base_(base),
+      metrics_(metrics),
       service_(std::make_unique<bfd::io::Service>(
           base, random_, [this](const bfd::io::StateEvent& e) { on_state_changed(e); })),
       interfaces_(interfaces ? std::move(interfaces)
@@ -351,11 +357,38 @@ void BfdSessions::add(const SessionSpec& spec) {
                *id, service_->source_port(*id));
   if (auto_bound(spec)) bindings_[*id] = {};
   if (admin_down_.contains(spec.name)) service_->set_admin_down(*id, true);  // maintenance
+  if (spec.role == bfd::Role::Passive) {
+    const SessionId sid = *id;
+    auto& timer = waiting_for_bgp_[sid];
+    timer = std::make_unique<platform::Timer>(base_, [this, sid] { activate(sid); });
+    timer->arm(kWaitForBgpAtMost);
+    spdlog::info("bfd {} {}: passive until BGP is Established (at most {} s)", spec.name,
+                 spec.key.peer.to_string(), kWaitForBgpAtMost.count());
+  }
+}
+
+void BfdSessions::on_bgp_established(const std::string& neighbor) {
+  for (auto& [id, timer] : waiting_for_bgp_) {
+    const auto* spec = service_->engine().spec(id);
+    if (spec == nullptr || spec->name != neighbor || !timer->pending()) continue;
+    spdlog::info("bfd {} {}: BGP Established: active in {} ms", spec->name,
+                 spec->key.peer.to_string(), kAfterBgp.count());
+    timer->arm(kAfterBgp);
+  }
+}
+
+void BfdSessions::activate(SessionId id) {
+  const auto* spec = service_->engine().spec(id);
+  if (spec == nullptr) return;
+  spdlog::info("bfd {} {}: active: sending, with a Poll until Up", spec->name,
+               spec->key.peer.to_string());
+  service_->activate(id);
 }
 
 void BfdSessions::remove(SessionId id) {
   const SessionSpec spec = *service_->engine().spec(id);
   bindings_.erase(id);
+  waiting_for_bgp_.erase(id);
   service_->remove(id);
   spdlog::info("bfd {} {}: session removed (AdminDown sent)", spec.name,
                spec.key.peer.to_string());

@@ -11,6 +11,16 @@
 // connected prefix holds the peer, looked up when it is created and again
 // every few seconds (an interface that appears later, moves, or goes away),
 // re-bound in place: the session's state is untouched.
+//
+// A [[neighbor]]'s session (without bfd_strict) starts Passive and sends
+// once the neighbor's BGP session is Established (kAfterBgp later; at most
+// kWaitForBgpAtMost after it was created). Its packets carry a Poll while
+// not Up, so the router answers at once and BFD is Up in round trips
+// (bfd/session.cpp). FRR 8.4's bgpd re-creates its BFD session when the BGP
+// session first reaches Established after bgpd started: a session Up before
+// that goes Down, and FRR closes BGP with Cease/BFD Down. Waiting for BGP
+// keeps BFD Up after that moment, and costs nothing against a router that
+// does not (BGP is Established within a few ms of start).
 
 #include <chrono>
 #include <expected>
@@ -49,6 +59,8 @@ class BfdSessions {
   // has no connected interface, and once all have one.
   static constexpr std::chrono::seconds kResolveUnbound{2};
   static constexpr std::chrono::seconds kResolveBound{10};
+  static constexpr std::chrono::milliseconds kAfterBgp{100};
+  static constexpr std::chrono::seconds kWaitForBgpAtMost{1};
 
   BfdSessions(event_base* base, Metrics& metrics, InterfaceSnapshot interfaces = {});
   ~BfdSessions();
@@ -69,6 +81,9 @@ class BfdSessions {
   void resolve_interfaces();
 
   void on_state(Listener listener) { listeners_.push_back(std::move(listener)); }
+  // The neighbor's BGP session reached Established: its session, if still
+  // waiting, sends kAfterBgp from now.
+  void on_bgp_established(const std::string& neighbor);
   void register_commands(CommandTable& commands);
   json show() const;
   // State of the session to `peer` (multihop or not); nullopt if none.
@@ -78,6 +93,7 @@ class BfdSessions {
  private:
   void add(const bfd::SessionSpec& spec);
   void remove(bfd::SessionId id);
+  void activate(bfd::SessionId id);  // a waiting neighbor session starts sending
   // The per-session families: collectors over the live sessions, once.
   void register_metrics();
   void on_state_changed(const bfd::io::StateEvent& event);
@@ -91,6 +107,7 @@ class BfdSessions {
   // True when the session is bound to the interface `found` names.
   bool rebind(bfd::SessionId id, Binding& binding, const platform::ConnectedLookup& found);
 
+  event_base* base_;
   Metrics& metrics_;
   OsRandom random_;
   std::unique_ptr<bfd::io::Service> service_;
@@ -99,6 +116,8 @@ class BfdSessions {
   std::set<std::string> admin_down_;  // neighbor names held AdminDown
   InterfaceSnapshot interfaces_;
   std::map<bfd::SessionId, Binding> bindings_;  // single hop without a configured interface
+  // Neighbor sessions until they send: the timer that activates them.
+  std::map<bfd::SessionId, std::unique_ptr<platform::Timer>> waiting_for_bgp_;
   std::string snapshot_error_;                  // last getifaddrs failure logged
   platform::Timer resolve_timer_;
   WarningThrottle late_warnings_{std::chrono::minutes(1)};

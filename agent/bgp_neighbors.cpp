@@ -293,6 +293,7 @@ void BgpNeighbors::on_action(Entry& e, const bgp::Action& action) {
     spdlog::info("bgp {} {}: announcing {} prefix(es) in {} UPDATE(s)", name, peer,
                  e.rib.sent_count(), updates.size());
     e.neighbor->send_updates(updates);
+    if (established_) established_(name);
     if (routes_sent_) routes_sent_();
   } else if (const auto* down = std::get_if<bgp::SessionDown>(&action)) {
     e.info.reset();

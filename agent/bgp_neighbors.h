@@ -59,6 +59,10 @@ class BgpNeighbors {
   void set_route_view(RouteView view) { route_view_ = std::move(view); }
   // A session came up and got its routes (maintenance: restoring -> active).
   void on_routes_sent(std::function<void()> hook) { routes_sent_ = std::move(hook); }
+  // A neighbor's session reached Established (its BFD session may start).
+  void on_established(std::function<void(const std::string& name)> hook) {
+    established_ = std::move(hook);
+  }
   // Recompute and send every Established neighbor's routes now (a service's
   // decision changed); only the difference goes out.
   void refresh_all();
@@ -126,6 +130,7 @@ class BgpNeighbors {
   RouteView route_view_;
   std::set<std::string> closed_;  // set_closed(): held closed for maintenance
   std::function<void()> routes_sent_;
+  std::function<void(const std::string&)> established_;
   // While retiring_ is not empty: how often it is checked for neighbors
   // whose connections have closed.
   static constexpr std::chrono::milliseconds kReapPoll{200};

@@ -57,6 +57,9 @@ Actions Session::start(TimePoint now) {
     return out;
   }
   started_ = true;
+  if (bfd_.SessionState == State::Down && config_.role == Role::Active) {
+    start_poll();  // bring-up in round trips, not the peer's slow timer: see change_state()
+  }
   if (may_transmit()) {
     send(now, /*final=*/false, out);
   }
@@ -184,6 +187,26 @@ Actions Session::on_timer(TimePoint now, TimerKind kind) {
   return out;
 }
 
+Actions Session::activate(TimePoint now) {
+  Actions out;
+  if (config_.role == Role::Active) {
+    return out;
+  }
+  config_.role = Role::Active;
+  if (bfd_.SessionState == State::Down || bfd_.SessionState == State::Init) {
+    start_poll();  // the peer answers at once (change_state() says why)
+  }
+  // A Passive session that has heard nothing has sent nothing: its first
+  // packet goes now, as an Active one's does at start() (§6.1). One that
+  // already answers the peer keeps its periodic schedule (§6.5: the P bit
+  // rides on it, no packet is added).
+  if (started_ && !tx_armed_at_ && may_transmit()) {
+    send(now, /*final=*/false, out);
+  }
+  retime(now, out);
+  return out;
+}
+
 Actions Session::admin_down(TimePoint now, Diag diag) {
   Actions out;
   if (bfd_.SessionState != State::AdminDown) {
@@ -261,6 +284,19 @@ void Session::change_state(State to, Diag diag, bool remote_admin_down, Actions&
     required_min_rx_in_use_ = bfd_.RequiredMinRxInterval;
   }
   refresh_advertised();
+  // Bring-up in round trips. Many peers (BIRD among them) send a new state
+  // only on their next periodic packet, at the 1 s slow rate while not Up
+  // (§6.8.3), so each step of the three-way handshake could wait up to a
+  // second for them. A Poll they MUST answer at once "without respect to the
+  // session state" (§6.8.7), with their state after our packet. So every
+  // Down or Init of ours carries P until a Final comes back. No packet is
+  // added (§6.5: P rides on the packets sent anyway), and nothing waits on
+  // that Final: outside Up our intervals apply at once, so a late or stale
+  // one only stops the P bits. A Passive session leaves the pace to the
+  // peer until it is activated (activate()).
+  if ((to == State::Down || to == State::Init) && config_.role == Role::Active) {
+    start_poll();
+  }
 }
 
 void Session::expire_detection(TimePoint now, Actions& out) {

@@ -127,6 +127,12 @@ class Session {
   // between two of our packets is shorter than §6.8.7 allows. A delay of
   // less than a quarter of the transmit grid's step changes nothing.
   Actions transmission_left(TimePoint at);
+  // A Passive session becomes Active (§6.1): if it has sent nothing yet it
+  // transmits at once, and while not Up its packets carry a Poll from now on
+  // (session.cpp, change_state). Nothing for an Active session. The agent
+  // starts a BGP neighbor's session Passive and activates it once BGP is up
+  // (agent/bfd_sessions.h says why).
+  Actions activate(TimePoint now);
   // §6.8.16: hold the session in AdminDown; `diag` is normally
   // AdministrativelyDown (7), or PathDown (5) when the path is known failed.
   Actions admin_down(TimePoint now, Diag diag = Diag::AdministrativelyDown);

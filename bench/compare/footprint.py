@@ -27,8 +27,10 @@ FRR, GoBGP and ExaBGP.
    with microseconds), one session at 300 ms x 3, a fresh lab and a freshly
    started router per try; GoBGP/ExaBGP (and, as a second row, every
    daemon): to BGP Established at the router. The router sends at the 1 s
-   slow rate until Up (RFC 5880 §6.8.3), so the figure has a ~1 s jitter:
-   `startup_tries` tries per repetition, the median is the repetition's value.
+   slow rate until Up (RFC 5880 §6.8.3) and answers a Poll at once (§6.8.7):
+   a daemon that waits for the router's packets has a ~1 s jitter, one that
+   polls while not Up (fbfd) does not. `startup_tries` tries per
+   repetition, the median is the repetition's value.
 
 Everything is repeated `reps` times with the daemon order rotated, one lab
 at a time (nothing measured concurrently).
@@ -782,9 +784,11 @@ def make_rows(daemons, idle, bins, start_bfd, start_bgp, startup_tries):
                         note=f"From exec of the daemon's first process to the BFD session "
                              f"Up at the router (BIRD's state-change time), one BGP+BFD "
                              f"session at {INTERVAL_MS} ms x {MULT}, fresh lab and router; "
-                             f"median of {startup_tries} cold starts per repetition. Both "
-                             "sides send at the 1 s slow rate until Up (RFC 5880 §6.8.3), so "
-                             "single starts scatter by up to ~1 s."))
+                             f"median of {startup_tries} cold starts per repetition. The "
+                             "router sends at the 1 s slow rate until Up (RFC 5880 §6.8.3): "
+                             "waiting for its packets scatters single starts by up to ~1 s; "
+                             "fbfd's packets carry a Poll while not Up, which the router "
+                             "answers at once (§6.8.7)."))
     rows.append(Row(SECTION, M_START_BGP, "s", "lower", start_bgp,
                     note="From exec to the BGP session Established at the router (BIRD, "
                          "connect retry 1 s); same runs as the BFD row; GoBGP/ExaBGP have no "

@@ -187,6 +187,14 @@ void Service::set_admin_down(SessionId id, bool down) {
   finish_event(now);
 }
 
+void Service::activate(SessionId id) {
+  Session* session = engine_.find(id);
+  if (session == nullptr) return;
+  const TimePoint now = Clock::now();
+  execute(id, session->activate(now), now);
+  finish_event(now);
+}
+
 std::optional<std::chrono::steady_clock::time_point> Service::since(SessionId id) const {
   auto it = links_.find(id);
   if (it == links_.end()) return std::nullopt;

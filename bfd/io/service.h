@@ -112,6 +112,8 @@ class Service {
   // One session to AdminDown (diag 7) or back to Down to come up again
   // (RFC 5880 §6.8.16), e.g. while maintenance holds its BGP session closed.
   void set_admin_down(SessionId id, bool down);
+  // Session::activate(): a Passive session becomes Active.
+  void activate(SessionId id);
   // Binds a single-hop session to the interface its packets must arrive on
   // (RFC 5881 §3), in place; see Engine::set_ifindex.
   bool set_ifindex(SessionId id, std::uint32_t ifindex) { return engine_.set_ifindex(id, ifindex); }

@@ -5,6 +5,8 @@ with a router `r` between them), reads the session back from both sides and
 asserts the RFC 5880/5881/5883 behaviour:
 
 - single hop IPv4/IPv6 and multihop sessions come Up on both sides;
+- bring-up: fbfd's Down and Init carry a Poll, so the peer answers at once
+  instead of on its next 1-s slow packet;
 - every authentication type fbfd has (BIRD only: FRR 8.4 bfdd has none);
 - asymmetric timers negotiate to the §6.8.2/§6.8.4 result on both sides;
 - failure detection on fbfd within its Detection Time (+20 ms), on the peer
@@ -17,16 +19,14 @@ Measured figures are printed (run with `-s` to see them):
 """
 import ipaddress
 import signal
-import socket
-import struct
 import sys
 import time
 
 import pytest
 
 from fbflab import Bfd, BfdPeer, Bird, Frr, Neighbor, wait_until
+from fbflab.bfd_inject import bfd_packet, send_from
 from fbflab.fbfd import Fbfd
-from fbflab.util import LabError
 
 pytestmark = pytest.mark.lab
 
@@ -137,10 +137,10 @@ def stays(fn, duration, what):
 
 class Capture:
     """tshark in a node, printing one line per BFD Control packet:
-    src, state, diag, P, F, desired min tx (us), required min rx (us)."""
+    src, state, diag, P, F, desired min tx (us), required min rx (us), time (s)."""
 
     FIELDS = ("ip.src", "ipv6.src", "bfd.sta", "bfd.diag", "bfd.flags.p", "bfd.flags.f",
-              "bfd.desired_min_tx_interval", "bfd.required_min_rx_interval")
+              "bfd.desired_min_tx_interval", "bfd.required_min_rx_interval", "frame.time_epoch")
 
     def __init__(self, node, ifname, port=3784):
         self.path = node.path(f"tshark-{ifname}.txt")
@@ -169,7 +169,8 @@ class Capture:
                 return x.strip().lower() in ("1", "true")
             out.append({"src": f[0] or f[1], "state": num(f[2]), "diag": num(f[3]),
                         "poll": flag(f[4]), "final": flag(f[5]),
-                        "desired_min_tx_us": num(f[6]), "required_min_rx_us": num(f[7])})
+                        "desired_min_tx_us": num(f[6]), "required_min_rx_us": num(f[7]),
+                        "time": float(f[8]) if f[8] else None})
         return out
 
     def wait_for(self, pred, what, timeout=5):
@@ -185,32 +186,6 @@ class Capture:
             pass
         self.proc.stop(3)
         return self.packets()
-
-
-def bfd_packet(state, my_discr, your_discr, mult=3, tx_us=100_000, rx_us=100_000):
-    """An RFC 5880 §4.1 Control packet, no authentication, version 1, diag 0."""
-    return struct.pack("!BBBBIIIII", 1 << 5, state << 6, mult, 24, my_discr, your_discr,
-                       tx_us, rx_us, 0)
-
-
-SEND_SCRIPT = r"""
-import socket, sys
-fam = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
-s = socket.socket(fam, socket.SOCK_DGRAM)
-if fam == socket.AF_INET6:
-    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, int(sys.argv[4]))
-else:
-    s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, int(sys.argv[4]))
-s.bind((sys.argv[1], int(sys.argv[3])))    # RFC 5881 §4: source port 49152..65535
-payload = bytes.fromhex(sys.argv[5])
-for _ in range(int(sys.argv[6])):
-    s.sendto(payload, (sys.argv[2], 3784))
-"""
-
-
-def send_from(node, src, dst, ttl, payload, count=1, sport=50001):
-    node.run([sys.executable, "-c", SEND_SCRIPT, src, dst, str(sport), str(ttl), payload.hex(),
-              str(count)])
 
 
 # --- 1. single hop Up ------------------------------------------------------------------
@@ -239,6 +214,37 @@ def test_single_hop_session_up(lab, need, kind, family):
         assert p["remote_diag"] == "ok" and p["diag"] == "ok", p
         assert (raw["remote-receive-interval"], raw["remote-transmit-interval"],
                 raw["remote-detect-multiplier"]) == (100, 100, 3), raw
+
+
+@pytest.mark.parametrize("kind", list(PEERS))
+def test_bring_up_is_answered_at_once(lab, need, kind):
+    """The peer's session runs first, sending Down at its 1-s slow rate; then
+    fbfd starts. fbfd's Down carries a Poll, so the peer answers with a Final
+    at once (RFC 5880 §6.8.7), in Init; fbfd goes Up and polls again for its
+    fast interval. Without the Poll the peer's Init waits for its next slow
+    packet, up to a second (it sends no Final in Init then)."""
+    need(kind, "fbfd")
+    f, p = lab.add_node("f"), lab.add_node("p")
+    link = lab.add_link(f, p)
+    fip, pip = link.ip_a(), link.ip_b()
+    peer = PEERS[kind](p, asn=AS_PEER, router_id=pip,
+                       bfd_peers=[BfdPeer(fip, local_address=pip, bfd=FAST)]).start()
+    cap = Capture(p, link.ifname_b)   # waits for the peer's own slow Downs
+    agent = Fbfd(f, local_as=AS_FBFD, router_id=fip, bfd_peers=[{
+        "address": pip, "local_address": fip, **fbfd_timers(FAST)}]).start()
+    both_up(agent, peer, fip, pip)
+    cap.wait_for(lambda pkts: any(x["src"] == pip and x["final"] and x["state"] == 3
+                                  for x in pkts), f"{kind}'s Final in Up")
+    pkts = cap.stop()
+
+    ours = [x for x in pkts if x["src"] == fip]
+    assert ours and ours[0]["state"] == 1 and ours[0]["poll"], ours[:3]
+    answer = next((x for x in pkts if x["src"] == pip and x["final"] and x["state"] == 2), None)
+    assert answer, [x for x in pkts if x["time"] >= ours[0]["time"]][:8]
+    up = next(x for x in pkts if x["src"] == pip and x["state"] == 3)
+    print(f"\n[{kind} bring-up] fbfd's first packet -> {kind}'s Final in Init "
+          f"{(answer['time'] - ours[0]['time']) * 1000:.1f} ms -> {kind} Up "
+          f"{(up['time'] - ours[0]['time']) * 1000:.1f} ms")
 
 
 # --- 2. multihop -------------------------------------------------------------------------

@@ -118,6 +118,50 @@ class BfdBindingTest : public ::testing::Test {
   std::uint32_t lo_ = 0;
 };
 
+std::uint64_t sent(const BfdSessions& s, bfd::SessionId id) {
+  return s.service().engine().find(id)->counters().packets_out;
+}
+
+// A [[neighbor]]'s session waits for BGP (BfdSessions::kAfterBgp after
+// Established), then sends with a Poll; bfd_strict's sends at once.
+TEST_F(BfdBindingTest, NeighborSessionSendsOnceItsBgpIsEstablished) {
+  on("lo", lo_);
+  auto s = make();
+  ASSERT_TRUE(s->apply(parse(kNeighbor)).empty());
+  const auto id = only(*s, "127.0.0.2");
+  run_until([] { return false; }, 0.3);
+  EXPECT_EQ(sent(*s, id), 0u);
+
+  s->on_bgp_established("other-neighbor");
+  run_until([] { return false; }, 0.2);
+  EXPECT_EQ(sent(*s, id), 0u);
+
+  const auto established = std::chrono::steady_clock::now();
+  s->on_bgp_established("rtr");
+  ASSERT_TRUE(run_until([&] { return sent(*s, id) > 0; }, 0.4));  // well before the 1 s fallback
+  EXPECT_GE(std::chrono::steady_clock::now() - established, BfdSessions::kAfterBgp);
+  EXPECT_TRUE(s->service().engine().find(id)->poll_active());
+}
+
+TEST_F(BfdBindingTest, NeighborSessionWithoutBgpSendsAfterTheFallback) {
+  on("lo", lo_);
+  auto s = make();
+  ASSERT_TRUE(s->apply(parse(kNeighbor)).empty());
+  const auto id = only(*s, "127.0.0.2");
+  run_until([] { return false; }, 0.8);
+  EXPECT_EQ(sent(*s, id), 0u);
+  EXPECT_TRUE(run_until([&] { return sent(*s, id) > 0; }, 1.0));
+}
+
+TEST_F(BfdBindingTest, StrictNeighborSessionSendsAtOnce) {
+  on("lo", lo_);
+  auto s = make();
+  ASSERT_TRUE(s->apply(parse(std::string(kNeighbor) + "bfd_strict = true\n")).empty());
+  const auto id = only(*s, "127.0.0.2");
+  EXPECT_GE(sent(*s, id), 1u);  // start() sent it
+  EXPECT_TRUE(s->service().engine().find(id)->poll_active());
+}
+
 TEST_F(BfdBindingTest, NeighborSessionIsBoundToTheConnectedInterface) {
   on("lo", lo_);
   auto s = make();

@@ -71,6 +71,16 @@ inline ControlPacket peer_packet(State state, std::uint32_t your = kOurDiscr,
   return p;
 }
 
+inline ControlPacket with_final(ControlPacket p) {
+  p.final = true;
+  return p;
+}
+
+inline ControlPacket with_poll(ControlPacket p) {
+  p.poll = true;
+  return p;
+}
+
 // Puts a packet through the wire: sign, encode, decode, deliver (with the
 // bytes in RxMeta, as the adapter does). TTL 255 unless given. With peer_auth
 // and no section in `p`, one with sequence 0 is added.

@@ -32,6 +32,16 @@ class Pair {
     execute(1, sessions_[1].start(now));
     flush();
   }
+  // Starts one end only (the other may be running already): run_until(now) first.
+  void start_one(int who, TimePoint now) {
+    now_ = now;
+    execute(who, sessions_[who].start(now));
+    flush();
+  }
+  // `who` behaves like a peer that transmits only on its timer: a received
+  // packet gets an answer only when it carried a Poll (the Final, which
+  // §6.8.7 requires at once). BIRD 2 works this way.
+  void speak_only_on_timer(int who) { timer_only_[who] = true; }
 
   // Executes actions an outside event (admin_down, set_timers) returned.
   void inject(int who, const Actions& actions) {
@@ -64,10 +74,13 @@ class Pair {
   }
 
  private:
-  void execute(int who, const Actions& actions) {
+  void execute(int who, const Actions& actions, bool answering = false) {
     ASSERT_FALSE(actions.overflow());
     for (const auto& action : actions) {
       if (auto* tx = std::get_if<Transmit>(&action)) {
+        if (answering && timer_only_[who] && !tx->packet.final) {
+          continue;
+        }
         if (!cut_[who]) {
           in_flight_.push_back({1 - who, tx->packet, sessions_[who].auth()});
         }
@@ -86,7 +99,7 @@ class Pair {
     while (!in_flight_.empty()) {
       auto [to, packet, auth] = in_flight_.front();
       in_flight_.pop_front();
-      execute(to, deliver(sessions_[to], now_, packet, auth));
+      execute(to, deliver(sessions_[to], now_, packet, auth), /*answering=*/true);
     }
   }
 
@@ -99,6 +112,7 @@ class Pair {
   std::array<Session, 2> sessions_;
   std::array<std::array<std::optional<TimePoint>, 2>, 2> timers_{};
   std::array<bool, 2> cut_{};
+  std::array<bool, 2> timer_only_{};
   std::array<std::vector<StateChanged>, 2> changes_;
   std::deque<Flight> in_flight_;
   TimePoint now_{};
@@ -125,6 +139,31 @@ TEST(SessionPair, ActiveAndPassiveComeUpAndSettleOnTheFastRate) {
   }
   EXPECT_EQ(pair[0].variables().RemoteDiscr, kPeerDiscr);
   EXPECT_EQ(pair[1].variables().RemoteDiscr, kOurDiscr);
+}
+
+// The peer's session has run for a while, sending Down at the 1 s slow
+// rate; ours starts between two of its packets. Our Down carries P, its
+// Final carries its Init, our Up carries P again: both ends are Up at once
+// (zero link delay here), not on the peer's next slow packet, up to 1 s later.
+TEST(SessionPair, APeerThatSpeaksOnlyOnItsTimerComesUpInRoundTrips) {
+  Pair pair(endpoint(kOurDiscr, Role::Active), endpoint(kPeerDiscr, Role::Active));
+  pair.speak_only_on_timer(1);
+  pair.start_one(1, kT0);
+  pair.run_until(kT0 + 2s + 300ms);
+  ASSERT_EQ(pair[1].variables().SessionState, State::Down);  // alone so far
+
+  const auto peer_sent = pair[1].counters().packets_out;
+  pair.start_one(0, kT0 + 2s + 300ms);
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(pair[i].variables().SessionState, State::Up) << i;
+  }
+  EXPECT_EQ(pair[1].counters().packets_out, peer_sent + 2);  // two Finals, nothing else
+  pair.run_until(kT0 + 5s);
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(pair[i].variables().SessionState, State::Up) << i;
+    EXPECT_EQ(pair[i].counters().flaps, 0u) << i;
+  }
+  EXPECT_FALSE(pair[0].poll_active());  // the P bits stopped with the last Final
 }
 
 TEST(SessionPair, OneWayLossIsDetectedAndTheOtherEndFollows) {

@@ -43,7 +43,7 @@ TEST(SessionHandshake, WeStartFirst) {
   EXPECT_EQ(tx->packet.desired_min_tx_interval, 1'000'000u);
   EXPECT_EQ(tx->packet.required_min_rx_interval, 100'000u);
   EXPECT_EQ(tx->packet.detect_mult, 3);
-  EXPECT_FALSE(tx->packet.poll);
+  EXPECT_TRUE(tx->packet.poll);  // the peer answers at once, not on its slow timer
   EXPECT_TRUE(in_transmit_window(armed(a, TimerKind::Transmit), kT0, 1s));  // slow rate
 
   // The peer answers Down, reflecting our discriminator: Down -> Init.
@@ -56,6 +56,7 @@ TEST(SessionHandshake, WeStartFirst) {
   ASSERT_TRUE(tx);
   EXPECT_EQ(tx->packet.state, State::Init);
   EXPECT_EQ(tx->packet.your_discriminator, kPeerDiscr);
+  EXPECT_TRUE(tx->packet.poll);
   EXPECT_EQ(armed(a, TimerKind::Detect), kT0 + 10ms + 300ms);
 
   // The peer reports Init (or Up): Init -> Up, and the fast interval is
@@ -78,6 +79,83 @@ TEST(SessionHandshake, WeStartFirst) {
   deliver(s, kT0 + 21ms, final);
   EXPECT_FALSE(s.poll_active());
   EXPECT_EQ(s.counters().finals_received, 1u);
+}
+
+// While not Up our packets carry P until a Final comes back (session.cpp,
+// change_state). A Final stops them; each new Down or Init starts them again,
+// also when a Final, answering an earlier packet, came first.
+TEST(SessionHandshake, PollBitsWhileNotUpStopAtAFinalAndRestartWithANewState) {
+  FixedRandom random;
+  Session s(fast_config(), random);
+  ASSERT_TRUE(first_of<Transmit>(s.start(kT0))->packet.poll);
+  EXPECT_EQ(s.counters().polls_started, 1u);
+
+  // The peer, AdminDown, answered a Poll (a Final with no state change here).
+  deliver(s, kT0 + 10ms, with_final(peer_packet(State::AdminDown)));
+  EXPECT_EQ(s.variables().SessionState, State::Down);
+  EXPECT_FALSE(s.poll_active());
+  EXPECT_EQ(s.counters().finals_received, 1u);
+  auto tx = first_of<Transmit>(s.on_timer(kT0 + 1s, TimerKind::Transmit));
+  ASSERT_TRUE(tx);
+  EXPECT_FALSE(tx->packet.poll);  // nothing left to ask
+
+  // The peer comes back Down: our Init asks again.
+  auto a = deliver(s, kT0 + 1s + 100ms, peer_packet(State::Down));
+  ASSERT_EQ(s.variables().SessionState, State::Init);
+  tx = first_of<Transmit>(a);
+  ASSERT_TRUE(tx);
+  EXPECT_TRUE(tx->packet.poll);
+  EXPECT_EQ(s.counters().polls_started, 2u);
+
+  // Init -> Up: the Up packet's Poll announces the fast interval (§6.8.3).
+  a = deliver(s, kT0 + 1s + 101ms, with_final(peer_packet(State::Init)));
+  ASSERT_EQ(s.variables().SessionState, State::Up);
+  tx = first_of<Transmit>(a);
+  ASSERT_TRUE(tx);
+  EXPECT_TRUE(tx->packet.poll);
+  EXPECT_EQ(tx->packet.desired_min_tx_interval, 100'000u);
+}
+
+// A Passive session neither sends nor polls until activated; then its first
+// packet goes at once, with P.
+TEST(SessionHandshake, APassiveSessionActivatedSendsAtOnceWithAPoll) {
+  FixedRandom random;
+  Session s(fast_config(Role::Passive), random);
+  EXPECT_TRUE(s.start(kT0).empty());
+  EXPECT_FALSE(s.poll_active());
+
+  auto a = s.activate(kT0 + 100ms);
+  auto tx = first_of<Transmit>(a);
+  ASSERT_TRUE(tx);
+  EXPECT_EQ(tx->packet.state, State::Down);
+  EXPECT_TRUE(tx->packet.poll);
+  EXPECT_TRUE(in_transmit_window(armed(a, TimerKind::Transmit), kT0 + 100ms, 1s));
+  EXPECT_EQ(s.config().role, Role::Active);
+  EXPECT_TRUE(s.activate(kT0 + 200ms).empty());  // once
+}
+
+// One that already answers the peer keeps its schedule: no packet added, the
+// next periodic one carries the Poll.
+TEST(SessionHandshake, APassiveSessionAlreadyTalkingPollsOnItsNextPacket) {
+  FixedRandom random;
+  Session s(fast_config(Role::Passive), random);
+  s.start(kT0);
+  auto a = deliver(s, kT0 + 5ms, peer_packet(State::Down, /*your=*/0));
+  ASSERT_EQ(s.variables().SessionState, State::Init);
+  {
+    auto tx = first_of<Transmit>(a);
+    ASSERT_TRUE(tx);
+    EXPECT_FALSE(tx->packet.poll);  // Passive: the peer sets the pace
+  }
+  const auto next = armed(a, TimerKind::Transmit);
+  ASSERT_TRUE(next);
+
+  a = s.activate(kT0 + 10ms);
+  EXPECT_TRUE(all_of<Transmit>(a).empty());
+  EXPECT_TRUE(s.poll_active());
+  auto tx = first_of<Transmit>(s.on_timer(*next, TimerKind::Transmit));
+  ASSERT_TRUE(tx);
+  EXPECT_TRUE(tx->packet.poll);
 }
 
 TEST(SessionHandshake, PeerStartsFirst) {

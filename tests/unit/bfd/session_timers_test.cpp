@@ -11,16 +11,6 @@ namespace {
 
 using namespace test;
 
-ControlPacket with_final(ControlPacket p) {
-  p.final = true;
-  return p;
-}
-
-ControlPacket with_poll(ControlPacket p) {
-  p.poll = true;
-  return p;
-}
-
 // Up, the Poll for the fast interval answered, and a later packet with F
 // clear seen: ready for the next Poll Sequence. Returns the time.
 TimePoint settle_up(Session& s, std::uint32_t peer_us = 100'000) {
@@ -71,7 +61,7 @@ TEST(SessionPoll, SlowerTxTakesEffectOnlyAfterFinal) {
 
   auto a = s.set_timers(t, {500'000, 100'000, 3});
   EXPECT_TRUE(s.poll_active());
-  EXPECT_EQ(s.counters().polls_started, 2u);  // the Up one, and this
+  EXPECT_EQ(s.counters().polls_started, 3u);  // bring-up's, the Up one, and this
   EXPECT_EQ(s.transmit_interval_us(), 100'000u);  // MUST NOT change before the Final
   EXPECT_TRUE(all_of<Transmit>(a).empty());       // P rides the periodic packets (§6.5)
 
