@@ -113,6 +113,7 @@ std::vector<std::string> BgpNeighbors::apply(const Config& config) {
       it->second->neighbor->stop(
           gone ? bgp::CeaseSubcode::peer_deconfigured : bgp::CeaseSubcode::other_configuration_change,
           {});
+      it->second->cancel_bfd_grace();
       retiring_.push_back(std::move(it->second));
       if (!reaper_.pending()) reaper_.arm(kReapPoll);
       it = entries_.erase(it);
@@ -166,22 +167,51 @@ void BgpNeighbors::on_bfd(const bfd::SessionSpec& spec, const bfd::StateChanged&
     if (!n.bfd || n.name != spec.name || n.address != spec.key.peer ||
         n.bfd_multihop() != spec.key.multihop)
       continue;
-    if (change.to == bfd::State::Up && e->held_for_bfd) {
-      e->held_for_bfd = false;
-      if (e->held_for_maintenance) continue;
-      spdlog::info("bgp {} {}: BFD Up: starting the session (bfd_strict)", name,
-                   n.address.to_string());
-      e->neighbor->start();
-    } else if (change.is_failure() && !e->held_for_maintenance) {
-      spdlog::warn("bgp {} {}: BFD Down ({}): closing with Cease/BFD Down", name,
-                   n.address.to_string(), bfd::to_string(change.diag));
-      if (n.bfd_strict) {
-        e->neighbor->stop(bgp::CeaseSubcode::bfd_down, {});
-        e->held_for_bfd = true;
-      } else {
-        e->neighbor->reset(bgp::CeaseSubcode::bfd_down, {});
+    const auto peer = n.address.to_string();
+    const BfdCouplingState state{e->held_for_bfd, e->held_for_maintenance,
+                                 e->bfd_grace_pending()};
+    switch (bfd_coupling_step(change, state)) {
+      case BfdCouplingStep::nothing:
+        if (change.to == bfd::State::Up) e->held_for_bfd = false;  // maintenance keeps it closed
+        break;
+      case BfdCouplingStep::start_session:
+        e->held_for_bfd = false;
+        spdlog::info("bgp {} {}: BFD Up: starting the session (bfd_strict)", name, peer);
+        e->neighbor->start();
+        break;
+      case BfdCouplingStep::back_up:
+        e->cancel_bfd_grace();
+        spdlog::info("bgp {} {}: BFD Up again within {} s of the peer's Down: session kept "
+                     "(RFC 5882 §3.1)", name, peer, kPeerSignalledDownGrace.count());
+        break;
+      case BfdCouplingStep::wait_for_up: {
+        Entry* raw = e.get();
+        if (!e->bfd_grace) {
+          e->bfd_grace = std::make_unique<platform::Timer>(base_, [this, raw] {
+            close_for_bfd(*raw, "the peer's BFD Down was not followed by Up within the grace");
+          });
+        }
+        e->bfd_grace->arm(kPeerSignalledDownGrace);
+        spdlog::warn("bgp {} {}: BFD Down signalled by the peer: closing unless BFD is Up again "
+                     "within {} s (RFC 5882 §3.1)", name, peer, kPeerSignalledDownGrace.count());
+        break;
       }
+      case BfdCouplingStep::close_now:
+        e->cancel_bfd_grace();
+        close_for_bfd(*e, bfd::to_string(change.diag));
+        break;
     }
+  }
+}
+
+void BgpNeighbors::close_for_bfd(Entry& e, std::string_view why) {
+  spdlog::warn("bgp {} {}: BFD Down ({}): closing with Cease/BFD Down", e.config.name,
+               e.config.address.to_string(), why);
+  if (e.config.bfd_strict) {
+    e.neighbor->stop(bgp::CeaseSubcode::bfd_down, {});
+    e.held_for_bfd = true;
+  } else {
+    e.neighbor->reset(bgp::CeaseSubcode::bfd_down, {});
   }
 }
 
@@ -267,6 +297,7 @@ void BgpNeighbors::set_closed(const std::set<std::string>& names, const std::str
       // RFC 8326 §5 step 4 / RFC 9003: the routes are already withdrawn.
       spdlog::info("bgp {} {}: maintenance: closing with Cease/Administrative Shutdown \"{}\"",
                    name, peer, message);
+      e->cancel_bfd_grace();
       e->neighbor->stop(bgp::CeaseSubcode::administrative_shutdown, message);
     } else if (!e->held_for_bfd) {
       spdlog::info("bgp {} {}: maintenance over: starting the session", name, peer);
@@ -383,6 +414,7 @@ void BgpNeighbors::shutdown(const std::string& message) {
       e->rib.set_routes({});
       e->neighbor->send_updates(e->rib.flush());
     }
+    e->cancel_bfd_grace();
     e->neighbor->stop(bgp::CeaseSubcode::administrative_shutdown, message);
   }
 }

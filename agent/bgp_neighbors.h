@@ -10,8 +10,10 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "agent/bfd_coupling.h"
 #include "agent/config.h"
 #include "agent/control_protocol.h"
 #include "agent/metrics.h"
@@ -47,6 +49,8 @@ class BgpNeighbors {
   // RFC 5882 §4.2 / RFC 9384: a BFD session to a neighbor went Down (a
   // failure, not the peer's AdminDown) -> close BGP with Cease/BFD Down and
   // reconnect with backoff; with bfd_strict, hold BGP until BFD is Up again.
+  // A Down the peer signalled waits kPeerSignalledDownGrace for Up first
+  // (RFC 5882 §3.1; agent/bfd_coupling.h says why).
   void on_bfd(const bfd::SessionSpec& spec, const bfd::StateChanged& change);
   // How BgpNeighbors learns a neighbor's current BFD state (bfd_strict at
   // start and on reload).
@@ -91,6 +95,14 @@ class BgpNeighbors {
     std::string last_error;
     bool held_for_bfd = false;  // bfd_strict: not started until BFD is Up
     bool held_for_maintenance = false;  // close_sessions: closed until maintenance stop
+    // Armed by a peer-signalled BFD Down (agent/bfd_coupling.h): closes BGP
+    // unless BFD is Up again first.
+    std::unique_ptr<platform::Timer> bfd_grace;
+    bool bfd_grace_pending() const { return bfd_grace && bfd_grace->pending(); }
+    // Closed or stopped for another reason: the grace has nothing left to close.
+    void cancel_bfd_grace() {
+      if (bfd_grace) bfd_grace->cancel();
+    }
   };
   struct Listener {
     platform::UniqueFd fd;
@@ -100,6 +112,8 @@ class BgpNeighbors {
 
   void start_neighbor(const NeighborConfig& n, const Config& config);
   void on_action(Entry& e, const bgp::Action& action);
+  // Cease/BFD Down; with bfd_strict the session then waits for BFD Up.
+  void close_for_bfd(Entry& e, std::string_view why);
   std::vector<bgp::Route> routes_for(const Entry& e) const;
   void refresh_routes(Entry& e);
   void open_listeners(const Config& config);

@@ -1,10 +1,12 @@
 """BFD <-> BGP coupling against BIRD 2 (RFC 5882 §4.2, RFC 9384): a BFD
 failure closes BGP with Cease/BFD Down and withdraws at once; bfd_strict holds
-BGP until BFD is Up."""
+BGP until BFD is Up; a Down the router's BFD signals is hidden from BGP when
+BFD is Up again within the grace (RFC 5882 §3.1), and closes BGP when not."""
 import time
 
 from fbflab import Bird, Fbfd
-from fbflab.peers.base import Bfd, Neighbor
+from fbflab.bfd_inject import bfd_packet, send_from
+from fbflab.peers.base import Bfd, BfdPeer, Neighbor
 from fbflab.util import wait_until
 
 PREFIX = "203.0.113.10/32"
@@ -100,3 +102,75 @@ def test_bfd_strict_holds_bgp_until_bfd_is_up(lab, need):
     wait_until(lambda: neighbor(agent)["held_for_bfd"], 3, "BGP held again after BFD Down")
     bird.wait_no_route(PREFIX, timeout=3)
     assert "Cease/BFD Down (6/10)" in neighbor(agent)["last_error"]
+
+
+GRACE = 3.0   # agent/bfd_coupling.h kPeerSignalledDownGrace
+
+
+def peer_signals_down(link, agent):
+    """One Down from the router's address and session, as if its BFD session
+    had restarted: fbfd's session goes Down with NeighborSignaledSessionDown."""
+    s = agent.fbfctl("show", "bfd")["sessions"][0]
+    send_from(link.a, link.ip_a(), link.ip_b(), 255,
+              bfd_packet(1, s["remote_discriminator"], s["local_discriminator"]))
+
+
+def build_standalone_bfd_lab(lab):
+    """The router runs BFD to the host but its BGP does not use it (a BIRD
+    `protocol bfd` neighbor): only fbfd's coupling reacts to BFD."""
+    r, h = lab.add_node("r"), lab.add_node("h")
+    link = lab.add_link(r, h)
+    bird = Bird(r, asn=65000, router_id=link.ip_a(),
+                neighbors=[Neighbor(link.ip_b(), 65001)],
+                bfd_peers=[BfdPeer(link.ip_b(), local_address=link.ip_a(), bfd=BFD_FAST)])
+    agent = Fbfd(h, local_as=65001, router_id=link.ip_b(),
+                 neighbors=[{"name": "router", "address": link.ip_a(), "remote_as": 65000,
+                             "hold_time": "9s", "connect_retry": "1s",
+                             "bfd": {"min_tx": "100ms", "min_rx": "100ms", "multiplier": 3}}],
+                 services=[{"name": "web", "prefixes": [PREFIX]}])
+    bird.start()
+    agent.start()
+    bird.wait_route(PREFIX, timeout=20)
+    wait_bfd_fast(agent)
+    return link, r, bird, agent
+
+
+def bfd_flaps(agent):
+    return agent.fbfctl("show", "bfd")["sessions"][0]["flaps"]
+
+
+def test_peer_signalled_down_back_up_within_the_grace_keeps_bgp(lab, need):
+    need("bird", "fbfd")
+    link, router, bird, agent = build_standalone_bfd_lab(lab)
+    flaps = bfd_flaps(agent)
+
+    peer_signals_down(link, agent)
+    # fbfd's Down (with a Poll) takes the router's session Down too, and the
+    # handshake runs again in round trips.
+    wait_until(lambda: bfd_flaps(agent) == flaps + 1, 3, "fbfd's session to go Down")
+    t0 = time.monotonic()
+    wait_until(lambda: neighbor(agent)["bfd"] == "Up", GRACE, "BFD Up again within the grace")
+    print(f"BFD Up again {(time.monotonic() - t0) * 1000:.0f} ms after the router's Down "
+          f"was seen (grace {GRACE:.0f} s)")
+    while time.monotonic() < t0 + GRACE + 0.5:   # past the grace: nothing happens later
+        n = neighbor(agent)
+        assert n["state"] == "Established" and n["established_transitions"] == 1, n
+        assert PREFIX in bird.routes(), "the route left the router"
+        time.sleep(0.1)
+    assert "BFD Down" not in neighbor(agent)["last_error"]
+
+
+def test_peer_signalled_down_not_followed_by_up_closes_bgp_after_the_grace(lab, need):
+    need("bird", "fbfd")
+    link, router, bird, agent = build_standalone_bfd_lab(lab)
+
+    drop_bfd(router)                 # the router hears no BFD from fbfd any more
+    peer_signals_down(link, agent)   # and signals Down: BFD cannot come back
+    t0 = time.monotonic()
+    wait_until(lambda: neighbor(agent)["bfd"] == "Down", 1, "fbfd's session to go Down")
+    wait_until(lambda: "Cease/BFD Down (6/10)" in neighbor(agent)["last_error"], GRACE + 2,
+               "fbfd to close BGP once the grace is over")
+    closed = time.monotonic() - t0
+    print(f"BGP closed {closed * 1000:.0f} ms after the router's Down (grace {GRACE:.0f} s)")
+    assert GRACE - 0.3 <= closed <= GRACE + 1.0, closed
+    bird.wait_no_route(PREFIX, timeout=3)
