@@ -377,6 +377,11 @@ void BfdSessions::on_bgp_established(const std::string& neighbor) {
   }
 }
 
+bool BfdSessions::waiting_for_bgp(SessionId id) const {
+  auto it = waiting_for_bgp_.find(id);
+  return it != waiting_for_bgp_.end() && it->second->pending();
+}
+
 void BfdSessions::activate(SessionId id) {
   const auto* spec = service_->engine().spec(id);
   if (spec == nullptr) return;
@@ -573,6 +578,7 @@ json BfdSessions::show() const {
         {"detection_time_ms", millis(s.detection_time_us())},
         {"remote_demand", v.RemoteDemandMode},
         {"poll_active", s.poll_active()},
+        {"waiting_for_bgp", waiting_for_bgp(id)},
         {"flaps", c.flaps},
         {"uptime_seconds", std::chrono::duration<double>(now - since).count()},
         {"packets_in", c.packets_in},

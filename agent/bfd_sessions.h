@@ -94,6 +94,7 @@ class BfdSessions {
   void add(const bfd::SessionSpec& spec);
   void remove(bfd::SessionId id);
   void activate(bfd::SessionId id);  // a waiting neighbor session starts sending
+  bool waiting_for_bgp(bfd::SessionId id) const;
   // The per-session families: collectors over the live sessions, once.
   void register_metrics();
   void on_state_changed(const bfd::io::StateEvent& event);

@@ -116,7 +116,8 @@ std::string render_bfd(const nlohmann::json& bfd) {
                cell_text(s, "peer") + (s.value("multihop", false) ? " (mh)" : ""),
                // RFC 5881 §3: the single-hop session's interface; "-" unbound.
                json_member(s, "interface") == "" ? std::string("-") : cell_text(s, "interface"),
-               cell_text(s, "state"), cell_text(s, "remote_state"), cell_text(s, "diag"),
+               cell_text(s, "state") + (s.value("waiting_for_bgp", false) ? " (waiting for BGP)" : ""),
+               cell_text(s, "remote_state"), cell_text(s, "diag"),
                fmt::format("{:#010x}/{:#010x}", s.value("local_discriminator", 0u),
                            s.value("remote_discriminator", 0u)),
                cell_number(s, "transmit_interval_ms") + "/" + cell_number(s, "required_min_rx_ms"),

@@ -131,6 +131,7 @@ TEST_F(BfdBindingTest, NeighborSessionSendsOnceItsBgpIsEstablished) {
   const auto id = only(*s, "127.0.0.2");
   run_until([] { return false; }, 0.3);
   EXPECT_EQ(sent(*s, id), 0u);
+  EXPECT_EQ(shown(*s, "127.0.0.2")["waiting_for_bgp"], true);
 
   s->on_bgp_established("other-neighbor");
   run_until([] { return false; }, 0.2);
@@ -141,6 +142,7 @@ TEST_F(BfdBindingTest, NeighborSessionSendsOnceItsBgpIsEstablished) {
   ASSERT_TRUE(run_until([&] { return sent(*s, id) > 0; }, 0.4));  // well before the 1 s fallback
   EXPECT_GE(std::chrono::steady_clock::now() - established, BfdSessions::kAfterBgp);
   EXPECT_TRUE(s->service().engine().find(id)->poll_active());
+  EXPECT_EQ(shown(*s, "127.0.0.2")["waiting_for_bgp"], false);
 }
 
 TEST_F(BfdBindingTest, NeighborSessionWithoutBgpSendsAfterTheFallback) {
@@ -159,6 +161,7 @@ TEST_F(BfdBindingTest, StrictNeighborSessionSendsAtOnce) {
   ASSERT_TRUE(s->apply(parse(std::string(kNeighbor) + "bfd_strict = true\n")).empty());
   const auto id = only(*s, "127.0.0.2");
   EXPECT_GE(sent(*s, id), 1u);  // start() sent it
+  EXPECT_EQ(shown(*s, "127.0.0.2")["waiting_for_bgp"], false);
   EXPECT_TRUE(s->service().engine().find(id)->poll_active());
 }
 
