@@ -179,19 +179,20 @@ void Service::admin_down_all() {
 }
 
 void Service::set_admin_down(SessionId id, bool down) {
-  Session* session = engine_.find(id);
-  if (session == nullptr) return;
-  const TimePoint now = Clock::now();
-  execute(id, down ? session->admin_down(now, Diag::AdministrativelyDown) : session->admin_up(now),
-          now);
-  finish_event(now);
+  control(id, [down](Session& s, TimePoint now) {
+    return down ? s.admin_down(now, Diag::AdministrativelyDown) : s.admin_up(now);
+  });
 }
 
 void Service::activate(SessionId id) {
+  control(id, [](Session& s, TimePoint now) { return s.activate(now); });
+}
+
+void Service::control(SessionId id, const std::function<Actions(Session&, TimePoint)>& event) {
   Session* session = engine_.find(id);
   if (session == nullptr) return;
   const TimePoint now = Clock::now();
-  execute(id, session->activate(now), now);
+  execute(id, event(*session, now), now);
   finish_event(now);
 }
 

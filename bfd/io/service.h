@@ -186,6 +186,9 @@ class Service {
   void schedule_wakeup(TimePoint now);
   void update_receive_mode(TimePoint now);
   void execute(SessionId id, const Actions& actions, TimePoint now);
+  // An event from outside the loop (admin state, activation) on one session:
+  // run it now and send what it produced.
+  void control(SessionId id, const std::function<Actions(Session&, TimePoint)>& event);
 
   event_base* base_;
   Random& random_;
