@@ -18,4 +18,8 @@ BfdCouplingStep bfd_coupling_step(const bfd::StateChanged& change, const BfdCoup
   return BfdCouplingStep::close_now;
 }
 
+BfdCouplingStep bfd_grace_expired(const BfdCouplingState& state) {
+  return state.held_for_maintenance ? BfdCouplingStep::nothing : BfdCouplingStep::close_now;
+}
+
 }  // namespace fbf::agent

@@ -38,5 +38,10 @@ enum class BfdCouplingStep {
 };
 
 BfdCouplingStep bfd_coupling_step(const bfd::StateChanged& change, const BfdCouplingState& state);
+// The grace ran out with BFD still not Up (an Up cancels it): close_now,
+// unless maintenance holds the session closed meanwhile — then closing it
+// again would also mark a bfd_strict session as waiting for BFD, and it
+// would not come back when maintenance ends.
+BfdCouplingStep bfd_grace_expired(const BfdCouplingState& state);
 
 }  // namespace fbf::agent

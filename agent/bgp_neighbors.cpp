@@ -113,7 +113,7 @@ std::vector<std::string> BgpNeighbors::apply(const Config& config) {
       it->second->neighbor->stop(
           gone ? bgp::CeaseSubcode::peer_deconfigured : bgp::CeaseSubcode::other_configuration_change,
           {});
-      it->second->cancel_bfd_grace();
+      it->second->bfd_grace.reset();  // leaving the table: nothing left to close
       retiring_.push_back(std::move(it->second));
       if (!reaper_.pending()) reaper_.arm(kReapPoll);
       it = entries_.erase(it);
@@ -180,7 +180,7 @@ void BgpNeighbors::on_bfd(const bfd::SessionSpec& spec, const bfd::StateChanged&
         e->neighbor->start();
         break;
       case BfdCouplingStep::back_up:
-        e->cancel_bfd_grace();
+        e->bfd_grace->cancel();
         spdlog::info("bgp {} {}: BFD Up again within {} s of the peer's Down: session kept "
                      "(RFC 5882 §3.1)", name, peer, kPeerSignalledDownGrace.count());
         break;
@@ -188,7 +188,9 @@ void BgpNeighbors::on_bfd(const bfd::SessionSpec& spec, const bfd::StateChanged&
         Entry* raw = e.get();
         if (!e->bfd_grace) {
           e->bfd_grace = std::make_unique<platform::Timer>(base_, [this, raw] {
-            close_for_bfd(*raw, "the peer's BFD Down was not followed by Up within the grace");
+            if (bfd_grace_expired({raw->held_for_bfd, raw->held_for_maintenance}) ==
+                BfdCouplingStep::close_now)
+              close_for_bfd(*raw, "the peer's BFD Down was not followed by Up within the grace");
           });
         }
         e->bfd_grace->arm(kPeerSignalledDownGrace);
@@ -197,7 +199,7 @@ void BgpNeighbors::on_bfd(const bfd::SessionSpec& spec, const bfd::StateChanged&
         break;
       }
       case BfdCouplingStep::close_now:
-        e->cancel_bfd_grace();
+        if (e->bfd_grace) e->bfd_grace->cancel();
         close_for_bfd(*e, bfd::to_string(change.diag));
         break;
     }
@@ -297,7 +299,6 @@ void BgpNeighbors::set_closed(const std::set<std::string>& names, const std::str
       // RFC 8326 §5 step 4 / RFC 9003: the routes are already withdrawn.
       spdlog::info("bgp {} {}: maintenance: closing with Cease/Administrative Shutdown \"{}\"",
                    name, peer, message);
-      e->cancel_bfd_grace();
       e->neighbor->stop(bgp::CeaseSubcode::administrative_shutdown, message);
     } else if (!e->held_for_bfd) {
       spdlog::info("bgp {} {}: maintenance over: starting the session", name, peer);
@@ -414,7 +415,6 @@ void BgpNeighbors::shutdown(const std::string& message) {
       e->rib.set_routes({});
       e->neighbor->send_updates(e->rib.flush());
     }
-    e->cancel_bfd_grace();
     e->neighbor->stop(bgp::CeaseSubcode::administrative_shutdown, message);
   }
 }

@@ -99,10 +99,6 @@ class BgpNeighbors {
     // unless BFD is Up again first.
     std::unique_ptr<platform::Timer> bfd_grace;
     bool bfd_grace_pending() const { return bfd_grace && bfd_grace->pending(); }
-    // Closed or stopped for another reason: the grace has nothing left to close.
-    void cancel_bfd_grace() {
-      if (bfd_grace) bfd_grace->cancel();
-    }
   };
   struct Listener {
     platform::UniqueFd fd;

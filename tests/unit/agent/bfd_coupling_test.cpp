@@ -46,6 +46,12 @@ TEST(BfdCoupling, AdminDownAndMaintenanceLeaveBgpAlone) {
   EXPECT_EQ(bfd_coupling_step({State::Down, State::Init, Diag::None}, {}), Step::nothing);
 }
 
+TEST(BfdCoupling, AnExpiredGraceClosesUnlessMaintenanceHoldsTheSession) {
+  EXPECT_EQ(bfd_grace_expired({}), Step::close_now);
+  EXPECT_EQ(bfd_grace_expired({.held_for_bfd = true}), Step::close_now);
+  EXPECT_EQ(bfd_grace_expired({.held_for_maintenance = true}), Step::nothing);
+}
+
 TEST(BfdCoupling, StrictModeStartsBgpOnUpUnlessMaintenanceHoldsIt) {
   EXPECT_EQ(bfd_coupling_step(up(), {.held_for_bfd = true}), Step::start_session);
   EXPECT_EQ(bfd_coupling_step(up(), {.held_for_bfd = true, .held_for_maintenance = true}),

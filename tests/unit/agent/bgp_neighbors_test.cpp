@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <string>
+#include <thread>
 
 #include "platform/event.h"
 
@@ -91,6 +92,39 @@ TEST(BgpNeighborsReaper, PollsOnlyWhileARemovedNeighborIsStillClosing) {
   while (timers_added(base.get()) != 0 && std::chrono::steady_clock::now() < end)
     event_base_loop(base.get(), EVLOOP_ONCE);
   EXPECT_EQ(timers_added(base.get()), 0) << "still polling after the neighbor was reaped";
+}
+
+
+// A BFD Down the neighbor signalled arms a grace (agent/bfd_coupling.h).
+// If it runs out while maintenance holds the session closed, it must not
+// close it again: for a bfd_strict neighbor that would mark it as waiting
+// for BFD, and it would not come back when maintenance ends. The neighbor is
+// on loopback with nothing listening: no BGP session ever comes up.
+TEST(BgpNeighborsGrace, RunningOutDuringMaintenanceLeavesTheSessionToIt) {
+  platform::EventBasePtr base = platform::make_event_base();
+  Metrics metrics;
+  BgpNeighbors bgp(base.get(), metrics);
+  NeighborConfig n = neighbor("a", "127.0.0.2");
+  n.bfd = BfdSettings{};
+  n.bfd_strict = true;
+  ASSERT_TRUE(bgp.apply(config({n})).empty());
+  bfd::SessionSpec spec;
+  spec.name = "a";
+  spec.key.peer = n.address;
+  bgp.on_bfd(spec, {bfd::State::Init, bfd::State::Up, bfd::Diag::None});  // strict: BGP starts
+  bgp.on_bfd(spec, {bfd::State::Up, bfd::State::Down, bfd::Diag::NeighborSignaledSessionDown});
+  bgp.set_closed({"a"}, "test");
+
+  const auto end = std::chrono::steady_clock::now() + kPeerSignalledDownGrace +
+                   std::chrono::milliseconds(300);
+  while (std::chrono::steady_clock::now() < end) {
+    event_base_loop(base.get(), EVLOOP_NONBLOCK);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  bgp.set_closed({}, "test");
+  const auto shown = bgp.show_bgp()["neighbors"][0];
+  EXPECT_FALSE(shown["held_for_bfd"].get<bool>()) << shown.dump();
+  EXPECT_NE(shown["state"], "Idle") << shown.dump();
 }
 
 }  // namespace
