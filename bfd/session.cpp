@@ -107,6 +107,7 @@ Actions Session::on_packet(TimePoint now, const ControlPacket& p, const RxMeta& 
     }
   }
 
+  const bool new_remote_discr = bfd_.RemoteDiscr != p.my_discriminator;
   bfd_.RemoteDiscr = p.my_discriminator;
   bfd_.RemoteSessionState = p.state;
   bfd_.RemoteDemandMode = p.demand;
@@ -142,8 +143,12 @@ Actions Session::on_packet(TimePoint now, const ControlPacket& p, const RxMeta& 
     refresh_advertised();  // a queued timer change may go out now (§6.8.3 choice 3)
   }
   // §6.8.6: a Poll is answered at once with F (§6.8.7); a new state is sent
-  // at once too (§6.8.7 SHOULD), in the same packet when both apply.
-  if ((p.poll || changed) && may_transmit()) {
+  // at once too, in the same packet when both apply. So is a new Your
+  // Discriminator: §6.8.7 SHOULD send a packet whose contents differ from the
+  // last one. That is a peer that re-created its session (FRR's bgpd does at
+  // BGP Established): its new session discards our packets until they name
+  // it, and would otherwise wait up to a slow-rate interval for our next one.
+  if ((p.poll || changed || new_remote_discr) && may_transmit()) {
     send(now, /*final=*/p.poll, out);
   }
   retime(now, out);  // demand mode check, passive start, detection timer

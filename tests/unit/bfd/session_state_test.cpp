@@ -180,6 +180,30 @@ TEST(SessionHandshake, PeerStartsFirst) {
   EXPECT_EQ(change->to, State::Up);
 }
 
+// The peer re-creates its session while ours is in Init (FRR's bgpd does at
+// BGP Established): its new session's Down changes no state of ours, but
+// our packets must now name its new discriminator, which it waits for.
+// §6.8.7: a packet whose contents differ is sent at once.
+TEST(SessionHandshake, APeerSessionReCreatedIsAnsweredAtOnce) {
+  FixedRandom random;
+  Session s(fast_config(), random);
+  s.start(kT0);
+  ASSERT_TRUE(first_of<StateChanged>(deliver(s, kT0 + 1ms, peer_packet(State::Down, 0))));
+  ASSERT_EQ(s.variables().SessionState, State::Init);
+  // The same session again: nothing new to say before the next interval.
+  EXPECT_FALSE(first_of<Transmit>(deliver(s, kT0 + 2ms, peer_packet(State::Down, 0))));
+
+  auto fresh = peer_packet(State::Down, 0);
+  fresh.my_discriminator = kPeerDiscr + 1;
+  auto a = deliver(s, kT0 + 3ms, fresh);
+  EXPECT_FALSE(first_of<StateChanged>(a));
+  auto tx = first_of<Transmit>(a);
+  ASSERT_TRUE(tx);
+  EXPECT_EQ(tx->packet.state, State::Init);
+  EXPECT_EQ(tx->packet.your_discriminator, kPeerDiscr + 1);
+  EXPECT_TRUE(tx->packet.poll);  // still not Up: it answers at once
+}
+
 TEST(SessionHandshake, DownStraightToUpWhenThePeerIsInInit) {
   FixedRandom random;
   Session s(fast_config(), random);
