@@ -326,6 +326,11 @@ std::vector<std::string> BfdSessions::apply(const Config& config) {
       continue;
     }
     running[static_cast<std::size_t>(wanted - specs->begin())] = true;
+    if (wanted->role == bfd::Role::Passive) {
+      follows_bgp_.insert(id);
+    } else if (follows_bgp_.erase(id) != 0 && waiting_for_bgp(id)) {
+      release(id);  // now bfd_strict: BGP waits for BFD, not the other way round
+    }
     if (!same_timers(wanted->timers, current.timers)) {
       spdlog::info("bfd {} {}: new intervals tx {} us rx {} us x{} echo rx {} us tx {} us "
                    "(Poll Sequence)",
@@ -356,44 +361,79 @@ void BfdSessions::add(const SessionSpec& spec) {
                spec.name, spec.key.peer.to_string(), spec.key.multihop ? "multihop" : "single hop",
                *id, service_->source_port(*id));
   if (auto_bound(spec)) bindings_[*id] = {};
-  if (admin_down_.contains(spec.name)) service_->set_admin_down(*id, true);  // maintenance
+  if (admin_down_.contains(spec.name)) apply_admin(*id);  // maintenance
   if (spec.role == bfd::Role::Passive) {
-    const SessionId sid = *id;
-    auto& timer = waiting_for_bgp_[sid];
-    timer = std::make_unique<platform::Timer>(base_, [this, sid] { activate(sid); });
-    timer->arm(kWaitForBgpAtMost);
+    follows_bgp_.insert(*id);
+    waiter(*id).arm(kWaitForBgpAtMost);
     spdlog::info("bfd {} {}: passive until BGP is Established (at most {} s)", spec.name,
                  spec.key.peer.to_string(), kWaitForBgpAtMost.count());
   }
 }
 
-void BfdSessions::on_bgp_established(const std::string& neighbor) {
-  for (auto& [id, timer] : waiting_for_bgp_) {
+platform::Timer& BfdSessions::waiter(SessionId id) {
+  auto& timer = waiting_for_bgp_[id];
+  if (!timer) timer = std::make_unique<platform::Timer>(base_, [this, id] { release(id); });
+  return *timer;
+}
+
+void BfdSessions::on_bgp(const std::string& neighbor, bool established) {
+  for (SessionId id : service_->engine().ids()) {
     const auto* spec = service_->engine().spec(id);
-    if (spec == nullptr || spec->name != neighbor || !timer->pending()) continue;
-    spdlog::info("bfd {} {}: BGP Established: active in {} ms", spec->name,
-                 spec->key.peer.to_string(), kAfterBgp.count());
-    timer->arm(kAfterBgp);
+    if (spec == nullptr || spec->name != neighbor || !follows_bgp_.contains(id)) continue;
+    const auto peer = spec->key.peer.to_string();
+    if (established) {
+      const auto* session = service_->engine().find(id);
+      if (session != nullptr && session->variables().SessionState != bfd::State::Up &&
+          bgp_without_bfd_.insert(id).second) {
+        spdlog::info("bfd {} {}: the router does not wait for BFD before BGP: from now on "
+                     "AdminDown while BGP is down", neighbor, peer);
+      }
+      if (!waiting_for_bgp(id)) continue;
+      spdlog::info("bfd {} {}: BGP Established: {} in {} ms", neighbor, peer,
+                   held_for_bgp_.contains(id) ? "leaving AdminDown" : "active",
+                   kAfterBgp.count());
+      waiter(id).arm(kAfterBgp);
+    } else if (bgp_without_bfd_.contains(id) && held_for_bgp_.insert(id).second) {
+      // A router restarting brings its BFD back before BGP; one that
+      // re-creates its session at Established (FRR) would close BGP again.
+      waiter(id).cancel();
+      spdlog::info("bfd {} {}: BGP left Established: AdminDown until it is Established "
+                   "again (RFC 5880 §6.8.16)", neighbor, peer);
+      apply_admin(id);
+    }
   }
 }
 
 bool BfdSessions::waiting_for_bgp(SessionId id) const {
   auto it = waiting_for_bgp_.find(id);
-  return it != waiting_for_bgp_.end() && it->second->pending();
+  return held_for_bgp_.contains(id) || (it != waiting_for_bgp_.end() && it->second->pending());
 }
 
-void BfdSessions::activate(SessionId id) {
+void BfdSessions::release(SessionId id) {
   const auto* spec = service_->engine().spec(id);
   if (spec == nullptr) return;
-  spdlog::info("bfd {} {}: active: sending, with a Poll until Up", spec->name,
-               spec->key.peer.to_string());
+  if (waiting_for_bgp_.contains(id)) waiting_for_bgp_[id]->cancel();
+  const bool held = held_for_bgp_.erase(id) != 0;
+  spdlog::info("bfd {} {}: {}sending, with a Poll until Up", spec->name,
+               spec->key.peer.to_string(), held ? "leaving AdminDown: " : "active: ");
+  // Active first, so that leaving AdminDown starts the Poll (session.cpp).
   service_->activate(id);
+  if (held) apply_admin(id);
+}
+
+void BfdSessions::apply_admin(SessionId id) {
+  const auto* spec = service_->engine().spec(id);
+  if (spec == nullptr) return;
+  service_->set_admin_down(id, admin_down_.contains(spec->name) || held_for_bgp_.contains(id));
 }
 
 void BfdSessions::remove(SessionId id) {
   const SessionSpec spec = *service_->engine().spec(id);
   bindings_.erase(id);
   waiting_for_bgp_.erase(id);
+  follows_bgp_.erase(id);
+  held_for_bgp_.erase(id);
+  bgp_without_bfd_.erase(id);
   service_->remove(id);
   spdlog::info("bfd {} {}: session removed (AdminDown sent)", spec.name,
                spec.key.peer.to_string());
@@ -480,16 +520,20 @@ void BfdSessions::shutdown() {
 
 void BfdSessions::set_admin_down(const std::set<std::string>& neighbors) {
   if (neighbors == admin_down_) return;
+  std::vector<SessionId> changed;
   for (bfd::SessionId id : service_->engine().ids()) {
     const auto* spec = service_->engine().spec(id);
     if (spec == nullptr) continue;
     const bool want = neighbors.contains(spec->name);
     if (want == admin_down_.contains(spec->name)) continue;
     spdlog::info("bfd {} {}: maintenance: {}", spec->name, spec->key.peer.to_string(),
-                 want ? "AdminDown" : "leaving AdminDown");
-    service_->set_admin_down(id, want);
+                 want ? "AdminDown"
+                 : held_for_bgp_.contains(id) ? "over; AdminDown until BGP is Established"
+                                              : "leaving AdminDown");
+    changed.push_back(id);
   }
   admin_down_ = neighbors;
+  for (SessionId id : changed) apply_admin(id);
 }
 
 void BfdSessions::on_state_changed(const bfd::io::StateEvent& e) {

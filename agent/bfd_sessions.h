@@ -21,6 +21,14 @@
 // that goes Down, and FRR closes BGP with Cease/BFD Down. Waiting for BGP
 // keeps BFD Up after that moment, and costs nothing against a router that
 // does not (BGP is Established within a few ms of start).
+//
+// The same holds after a router restart, which is the common case: its
+// BGP session is down, its BFD comes back first. So once the router has
+// shown that it does not wait for BFD — it brought BGP to Established while
+// our session was not Up — the session goes AdminDown (RFC 5880 §6.8.16,
+// diag 7: RFC 5882 §3.2, not a failure) whenever BGP leaves Established, and
+// comes back kAfterBgp after BGP is Established again. Without that proof
+// it keeps running: a router in BFD strict mode would wait for it forever.
 
 #include <chrono>
 #include <expected>
@@ -81,9 +89,11 @@ class BfdSessions {
   void resolve_interfaces();
 
   void on_state(Listener listener) { listeners_.push_back(std::move(listener)); }
-  // The neighbor's BGP session reached Established: its session, if still
-  // waiting, sends kAfterBgp from now.
-  void on_bgp_established(const std::string& neighbor);
+  // The neighbor's BGP session reached Established (true): its session, if
+  // waiting, sends kAfterBgp from now. Or left it (false): its session goes
+  // AdminDown until the next Established, once the router has shown that it
+  // does not wait for BFD.
+  void on_bgp(const std::string& neighbor, bool established);
   void register_commands(CommandTable& commands);
   json show() const;
   // State of the session to `peer` (multihop or not); nullopt if none.
@@ -93,7 +103,12 @@ class BfdSessions {
  private:
   void add(const bfd::SessionSpec& spec);
   void remove(bfd::SessionId id);
-  void activate(bfd::SessionId id);  // a waiting neighbor session starts sending
+  // The wait for BGP is over: the session sends (Active), and leaves the
+  // AdminDown it was held in for BGP unless maintenance holds it too.
+  void release(bfd::SessionId id);
+  // AdminDown while maintenance or its BGP holds it, else not.
+  void apply_admin(bfd::SessionId id);
+  platform::Timer& waiter(bfd::SessionId id);
   bool waiting_for_bgp(bfd::SessionId id) const;
   // The per-session families: collectors over the live sessions, once.
   void register_metrics();
@@ -117,8 +132,11 @@ class BfdSessions {
   std::set<std::string> admin_down_;  // neighbor names held AdminDown
   InterfaceSnapshot interfaces_;
   std::map<bfd::SessionId, Binding> bindings_;  // single hop without a configured interface
-  // Neighbor sessions until they send: the timer that activates them.
+  // Neighbor sessions waiting for BGP: the timer that releases them.
   std::map<bfd::SessionId, std::unique_ptr<platform::Timer>> waiting_for_bgp_;
+  std::set<bfd::SessionId> follows_bgp_;      // neighbors' sessions without bfd_strict
+  std::set<bfd::SessionId> held_for_bgp_;     // AdminDown until their BGP is Established
+  std::set<bfd::SessionId> bgp_without_bfd_;  // their router went Established without BFD Up
   std::string snapshot_error_;                  // last getifaddrs failure logged
   platform::Timer resolve_timer_;
   WarningThrottle late_warnings_{std::chrono::minutes(1)};

@@ -325,12 +325,17 @@ void BgpNeighbors::on_action(Entry& e, const bgp::Action& action) {
     spdlog::info("bgp {} {}: announcing {} prefix(es) in {} UPDATE(s)", name, peer,
                  e.rib.sent_count(), updates.size());
     e.neighbor->send_updates(updates);
-    if (established_) established_(name);
+    if (established_) established_(name, true);
     if (routes_sent_) routes_sent_();
   } else if (const auto* down = std::get_if<bgp::SessionDown>(&action)) {
     e.info.reset();
     e.rib.session_down();
     e.last_error = down->reason.text;
+    // The grace keeps an Established session from a BFD Down that is soon
+    // undone; with the session gone it has nothing left to keep, and running
+    // out later it would reset the next connection.
+    if (e.bfd_grace) e.bfd_grace->cancel();
+    if (established_) established_(name, false);
   } else if (const auto* rr = std::get_if<bgp::RouteRefreshRequested>(&action)) {
     spdlog::info("bgp {} {}: ROUTE-REFRESH for {}: re-sending", name, peer, family_name(rr->family));
     e.neighbor->send_updates(e.rib.refresh(rr->family));

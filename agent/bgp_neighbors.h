@@ -63,8 +63,9 @@ class BgpNeighbors {
   void set_route_view(RouteView view) { route_view_ = std::move(view); }
   // A session came up and got its routes (maintenance: restoring -> active).
   void on_routes_sent(std::function<void()> hook) { routes_sent_ = std::move(hook); }
-  // A neighbor's session reached Established (its BFD session may start).
-  void on_established(std::function<void(const std::string& name)> hook) {
+  // A neighbor's session reached Established (true; its BFD session may
+  // start) or left it (false).
+  void on_established_changed(std::function<void(const std::string& name, bool)> hook) {
     established_ = std::move(hook);
   }
   // Recompute and send every Established neighbor's routes now (a service's
@@ -140,7 +141,7 @@ class BgpNeighbors {
   RouteView route_view_;
   std::set<std::string> closed_;  // set_closed(): held closed for maintenance
   std::function<void()> routes_sent_;
-  std::function<void(const std::string&)> established_;
+  std::function<void(const std::string&, bool)> established_;
   // While retiring_ is not empty: how often it is checked for neighbors
   // whose connections have closed.
   static constexpr std::chrono::milliseconds kReapPoll{200};

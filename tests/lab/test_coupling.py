@@ -1,10 +1,15 @@
 """BFD <-> BGP coupling against BIRD 2 (RFC 5882 §4.2, RFC 9384): a BFD
 failure closes BGP with Cease/BFD Down and withdraws at once; bfd_strict holds
 BGP until BFD is Up; a Down the router's BFD signals is hidden from BGP when
-BFD is Up again within the grace (RFC 5882 §3.1), and closes BGP when not."""
+BFD is Up again within the grace (RFC 5882 §3.1), and closes BGP when not.
+A router restart costs one BGP session: fbfd holds BFD AdminDown while BGP
+is down (agent/bfd_sessions.h), so FRR's re-created session cannot close the
+next one."""
 import time
 
-from fbflab import Bird, Fbfd
+import pytest
+
+from fbflab import Bird, Fbfd, Frr
 from fbflab.bfd_inject import bfd_packet, send_from
 from fbflab.peers.base import Bfd, BfdPeer, Neighbor
 from fbflab.util import wait_until
@@ -174,3 +179,70 @@ def test_peer_signalled_down_not_followed_by_up_closes_bgp_after_the_grace(lab, 
     print(f"BGP closed {closed * 1000:.0f} ms after the router's Down (grace {GRACE:.0f} s)")
     assert GRACE - 0.3 <= closed <= GRACE + 1.0, closed
     bird.wait_no_route(PREFIX, timeout=3)
+
+
+def test_bgp_going_down_ends_the_grace(lab, need):
+    """A grace (BFD Down signalled by the router, BFD not back) belongs to the
+    BGP session it protects: when that session goes down, running out later
+    must not close the next one."""
+    need("bird", "fbfd")
+    link, router, bird, agent = build_standalone_bfd_lab(lab)
+
+    drop_bfd(router)                 # BFD cannot come back
+    peer_signals_down(link, agent)   # the grace starts
+    t0 = time.monotonic()
+    wait_until(lambda: neighbor(agent)["bfd"] == "Down", 1, "fbfd's session to go Down")
+    bird.disable(link.ip_b())        # the router closes BGP within the grace...
+    wait_until(lambda: neighbor(agent)["state"] != "Established", 2, "BGP to go down")
+    bird.enable(link.ip_b())         # ...and it is back before the grace would end
+    bird.wait_route(PREFIX, timeout=GRACE)
+    assert neighbor(agent)["established_transitions"] == 2
+    while time.monotonic() < t0 + GRACE + 1.0:
+        n = neighbor(agent)
+        assert n["state"] == "Established" and n["established_transitions"] == 2, n
+        time.sleep(0.1)
+    assert "BFD Down" not in neighbor(agent)["last_error"], neighbor(agent)
+
+
+ROUTERS = {"bird": Bird, "frr": Frr}
+
+
+@pytest.mark.parametrize("kind", list(ROUTERS))
+def test_router_restart_costs_one_bgp_session(lab, need, kind):
+    """The router restarts twice. Its BFD comes back before its BGP, and FRR's
+    bgpd re-creates its BFD session when BGP reaches Established: a session
+    of ours Up before that went Down, and FRR closed the new BGP session with
+    Cease/BFD Down (a second drop per restart, damping at the second restart).
+    fbfd holds BFD AdminDown while BGP is down, so each restart is one drop."""
+    need(kind, "fbfd")
+    r, h = lab.add_node("r"), lab.add_node("h")
+    link = lab.add_link(r, h)
+    router = ROUTERS[kind](r, asn=65000, router_id=link.ip_a(),
+                           neighbors=[Neighbor(link.ip_b(), 65001, bfd=BFD_FAST)])
+    agent = Fbfd(h, local_as=65001, router_id=link.ip_b(),
+                 neighbors=[{"name": "router", "address": link.ip_a(), "remote_as": 65000,
+                             "hold_time": "9s", "connect_retry": "1s",
+                             "bfd": {"min_tx": "100ms", "min_rx": "100ms", "multiplier": 3}}],
+                 services=[{"name": "web", "prefixes": [PREFIX]}])
+    router.start()
+    agent.start()
+    router.wait_route(PREFIX, timeout=20)
+    wait_until(lambda: neighbor(agent)["bfd"] == "Up", 10, "BFD Up")
+
+    for restart in (1, 2):
+        router.stop()
+        t0 = time.monotonic()
+        s = wait_until(lambda: (lambda x: x if x["state"] == "AdminDown" else None)(
+            agent.fbfctl("show", "bfd")["sessions"][0]), 2, "BFD AdminDown while BGP is down")
+        assert s["waiting_for_bgp"] and s["diag"] == "AdministrativelyDown", s
+        time.sleep(1)
+        router.start()
+        router.wait_route(PREFIX, timeout=20)
+        wait_until(lambda: neighbor(agent)["bfd"] == "Up", 10, "BFD Up after BGP")
+        print(f"[{kind} restart {restart}] route back at the router "
+              f"{time.monotonic() - t0:.2f} s after the stop (1 s of it stopped)")
+        time.sleep(GRACE)   # FRR's re-created session spoke within this
+        n = neighbor(agent)
+        assert n["state"] == "Established" and n["established_transitions"] == 1 + restart, n
+        assert "BFD Down" not in n["last_error"], n
+        assert PREFIX in router.routes(), f"the route left {kind} again"

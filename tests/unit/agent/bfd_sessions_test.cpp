@@ -91,14 +91,15 @@ class BfdBindingTest : public ::testing::Test {
 
   // `count` Control packets, State Down, TTL 255, from the peer's address
   // 127.0.0.2 to fbfd's listener: over lo, whatever the session is bound to.
-  void send_down(std::uint32_t your, int count) {
+  void send_down(std::uint32_t your, int count) { send_state(bfd::State::Down, your, count); }
+  void send_state(bfd::State state, std::uint32_t your, int count) {
     auto fd = platform::open_udp({.family = platform::Family::v4,
                                   .bind_address = ip("127.0.0.2"),
                                   .send_ttl = 255,
                                   .receive_metadata = false});
     ASSERT_TRUE(fd) << fd.error().what;
     bfd::ControlPacket p;
-    p.state = bfd::State::Down;
+    p.state = state;
     p.detect_mult = 3;
     p.my_discriminator = 0x7e57;
     p.your_discriminator = your;
@@ -133,18 +134,84 @@ TEST_F(BfdBindingTest, NeighborSessionSendsOnceItsBgpIsEstablished) {
   EXPECT_EQ(sent(*s, id), 0u);
   EXPECT_EQ(shown(*s, "127.0.0.2")["waiting_for_bgp"], true);
 
-  s->on_bgp_established("other-neighbor");
+  s->on_bgp("other-neighbor", true);
   run_until([] { return false; }, 0.2);
   EXPECT_EQ(sent(*s, id), 0u);
 
   const auto established = std::chrono::steady_clock::now();
-  s->on_bgp_established("rtr");
+  s->on_bgp("rtr", true);
   ASSERT_TRUE(run_until([&] { return sent(*s, id) > 0; }, 0.4));  // well before the 1 s fallback
   // Not at once: after kAfterBgp (less the loop's millisecond rounding).
   EXPECT_GE(std::chrono::steady_clock::now() - established,
             BfdSessions::kAfterBgp - std::chrono::milliseconds(5));
   EXPECT_TRUE(s->service().engine().find(id)->poll_active());
   EXPECT_EQ(shown(*s, "127.0.0.2")["waiting_for_bgp"], false);
+}
+
+bfd::State state(const BfdSessions& s, bfd::SessionId id) {
+  return s.service().engine().find(id)->variables().SessionState;
+}
+
+// BGP came up while BFD was not Up: the router does not wait for BFD, so a
+// BGP session going down holds BFD AdminDown (diag 7) until BGP is
+// Established again — a restarting router (FRR) brings BFD back first and
+// would close BGP again when it re-creates its session at Established. No
+// fallback lets go of it, and maintenance ending does not either.
+TEST_F(BfdBindingTest, NeighborSessionIsAdminDownWhileItsBgpIsDown) {
+  on("lo", lo_);
+  auto s = make();
+  ASSERT_TRUE(s->apply(parse(kNeighbor)).empty());
+  const auto id = only(*s, "127.0.0.2");
+  s->on_bgp("rtr", true);  // BFD Down: the router did not wait for it
+  ASSERT_TRUE(run_until([&] { return sent(*s, id) > 0; }, 0.4));
+
+  s->on_bgp("rtr", false);
+  EXPECT_EQ(state(*s, id), bfd::State::AdminDown);
+  EXPECT_EQ(s->service().engine().find(id)->variables().LocalDiag, bfd::Diag::AdministrativelyDown);
+  EXPECT_EQ(shown(*s, "127.0.0.2")["waiting_for_bgp"], true);
+  run_until([] { return false; }, 1.3);  // past kWaitForBgpAtMost
+  EXPECT_EQ(state(*s, id), bfd::State::AdminDown);
+  s->set_admin_down({"rtr"});  // maintenance, and over: BGP still holds it
+  s->set_admin_down({});
+  EXPECT_EQ(state(*s, id), bfd::State::AdminDown);
+
+  const auto established = std::chrono::steady_clock::now();
+  s->on_bgp("rtr", true);
+  ASSERT_TRUE(run_until([&] { return state(*s, id) == bfd::State::Down; }, 0.4));
+  EXPECT_GE(std::chrono::steady_clock::now() - established,
+            BfdSessions::kAfterBgp - std::chrono::milliseconds(5));
+  EXPECT_TRUE(s->service().engine().find(id)->poll_active());
+  EXPECT_EQ(shown(*s, "127.0.0.2")["waiting_for_bgp"], false);
+}
+
+// BFD was Up when BGP came up: the router may wait for BFD (strict mode),
+// so BFD keeps running while BGP is down. bfd_strict's never waits.
+TEST_F(BfdBindingTest, NeighborSessionUpBeforeBgpKeepsRunningWhenBgpGoesDown) {
+  on("lo", lo_);
+  auto s = make();
+  ASSERT_TRUE(s->apply(parse(kNeighbor)).empty());
+  const auto id = only(*s, "127.0.0.2");
+  send_down(0, 1);  // the peer first: Init, then Up
+  ASSERT_TRUE(run_until([&] { return state(*s, id) == bfd::State::Init; }));
+  send_state(bfd::State::Up, id, 1);
+  ASSERT_TRUE(run_until([&] { return state(*s, id) == bfd::State::Up; }));
+
+  s->on_bgp("rtr", true);
+  s->on_bgp("rtr", false);
+  EXPECT_EQ(state(*s, id), bfd::State::Up);
+  run_until([] { return false; }, 0.2);  // its activation, kAfterBgp after Established
+  EXPECT_EQ(state(*s, id), bfd::State::Up);
+  EXPECT_EQ(shown(*s, "127.0.0.2")["waiting_for_bgp"], false);
+}
+
+TEST_F(BfdBindingTest, StrictNeighborSessionKeepsRunningWhenBgpGoesDown) {
+  on("lo", lo_);
+  auto s = make();
+  ASSERT_TRUE(s->apply(parse(std::string(kNeighbor) + "bfd_strict = true\n")).empty());
+  const auto id = only(*s, "127.0.0.2");
+  s->on_bgp("rtr", true);
+  s->on_bgp("rtr", false);
+  EXPECT_EQ(state(*s, id), bfd::State::Down);
 }
 
 TEST_F(BfdBindingTest, NeighborSessionWithoutBgpSendsAfterTheFallback) {
