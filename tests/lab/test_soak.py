@@ -577,11 +577,11 @@ class Soak:
         def settled():
             return self.model.settled(mono()) and self.sessions_up()
         deadline = max(r.deadline for r in self.model.routers.values()) - mono()
-        # + one ConnectRetry at its ceiling (60 s, bgp/backoff.h): FRR's bgpd
-        # replaces its BFD session at the first establishment after a start
-        # (the model's restart window ends there), fbfd then closes BGP with
-        # Cease/BFD Down and reconnects after its current backoff — which the
-        # model does not replay. Seen in a 600 s run: established 72 s after
+        # + one ConnectRetry at its ceiling (60 s, bgp/backoff.h): a drop
+        # right after an establishment reconnects after fbfd's current
+        # backoff, which the model does not replay. Seen in a 600 s run
+        # before fbfd held BFD AdminDown while BGP is down (FRR's bgpd
+        # replacing its BFD session then closed BGP): established 72 s after
         # a damping, dropped at once, retry 17 s later.
         try:
             wait_until(settled, max(deadline, 0) + 10 + 60,
@@ -660,7 +660,8 @@ class Soak:
         router next came up, whichever is later — FRR's bgpd replaces its BFD
         session (local 0.0.0.0 -> the session's address, bfdd log
         "session-delete" / "session-new") at the first establishment after a
-        start, which fbfd sees as the neighbor signalling Down."""
+        start; fbfd's BFD, AdminDown while BGP is down (and first started
+        after BGP), comes Up only after that."""
         out = []
         for a, b, kind in self.legit[name]:
             up = [t for t in self.established[name] if t >= b - ROUTER_SCAN]
