@@ -364,9 +364,10 @@ void BfdSessions::add(const SessionSpec& spec) {
   if (admin_down_.contains(spec.name)) apply_admin(*id);  // maintenance
   if (spec.role == bfd::Role::Passive) {
     follows_bgp_.insert(*id);
-    waiter(*id).arm(kWaitForBgpAtMost);
-    spdlog::info("bfd {} {}: passive until BGP is Established (at most {} s)", spec.name,
-                 spec.key.peer.to_string(), kWaitForBgpAtMost.count());
+    held_for_bgp_.insert(*id);
+    apply_admin(*id);
+    spdlog::info("bfd {} {}: AdminDown until BGP is Established", spec.name,
+                 spec.key.peer.to_string());
   }
 }
 
@@ -376,12 +377,20 @@ platform::Timer& BfdSessions::waiter(SessionId id) {
   return *timer;
 }
 
-void BfdSessions::on_bgp(const std::string& neighbor, bool established) {
+void BfdSessions::on_bgp(const std::string& neighbor, BgpProgress progress) {
   for (SessionId id : service_->engine().ids()) {
     const auto* spec = service_->engine().spec(id);
     if (spec == nullptr || spec->name != neighbor || !follows_bgp_.contains(id)) continue;
     const auto peer = spec->key.peer.to_string();
-    if (established) {
+    if (progress == BgpProgress::opened) {
+      // A router in BFD strict mode holds BGP short of Established until
+      // BFD is Up; one that does not wait was proven so already.
+      if (!held_for_bgp_.contains(id) || bgp_without_bfd_.contains(id) || waiter(id).pending())
+        continue;
+      spdlog::info("bfd {} {}: BGP connection open: sending in {} s unless BGP is Established "
+                   "first", neighbor, peer, kWaitAfterBgpOpen.count());
+      waiter(id).arm(kWaitAfterBgpOpen);
+    } else if (progress == BgpProgress::established) {
       const auto* session = service_->engine().find(id);
       if (session != nullptr && session->variables().SessionState != bfd::State::Up &&
           bgp_without_bfd_.insert(id).second) {

@@ -12,23 +12,24 @@
 // every few seconds (an interface that appears later, moves, or goes away),
 // re-bound in place: the session's state is untouched.
 //
-// A [[neighbor]]'s session (without bfd_strict) starts Passive and sends
-// once the neighbor's BGP session is Established (kAfterBgp later; at most
-// kWaitForBgpAtMost after it was created). Its packets carry a Poll while
-// not Up, so the router answers at once and BFD is Up in round trips
-// (bfd/session.cpp). FRR 8.4's bgpd re-creates its BFD session when the BGP
-// session first reaches Established after bgpd started: a session Up before
-// that goes Down, and FRR closes BGP with Cease/BFD Down. Waiting for BGP
-// keeps BFD Up after that moment, and costs nothing against a router that
-// does not (BGP is Established within a few ms of start).
+// A [[neighbor]]'s session (without bfd_strict) waits for the neighbor's BGP
+// session: it is held AdminDown (RFC 5880 §6.8.16, diag 7, which RFC 5882
+// §3.2 says is no failure) and Passive (§6.1: silent until the router
+// speaks) until kAfterBgp after BGP is Established. Then its packets carry a
+// Poll while not Up, so the router answers at once and BFD is Up in round
+// trips (bfd/session.cpp). FRR 8.4's bgpd re-creates its BFD session when
+// the BGP session first reaches Established after bgpd started: a session Up
+// before that goes Down, and FRR closes BGP with Cease/BFD Down. Waiting for
+// BGP keeps BFD Up after that moment, and costs nothing against a router
+// that does not (BGP is Established within a few ms of its connection).
 //
-// The same holds after a router restart, which is the common case: its
-// BGP session is down, its BFD comes back first. So once the router has
-// shown that it does not wait for BFD — it brought BGP to Established while
-// our session was not Up — the session goes AdminDown (RFC 5880 §6.8.16,
-// diag 7: RFC 5882 §3.2, not a failure) whenever BGP leaves Established, and
-// comes back kAfterBgp after BGP is Established again. Without that proof
-// it keeps running: a router in BFD strict mode would wait for it forever.
+// A router in BFD strict mode waits for BFD before BGP: a BGP connection
+// open for kWaitAfterBgpOpen without reaching Established starts BFD. Once
+// the router has shown that it does not wait — it brought BGP to
+// Established while our session was not Up — the session is held again
+// whenever BGP leaves Established: a restarting router brings its BFD back
+// before its BGP, which is FRR's case above once more. Without that proof
+// it keeps running while BGP is down.
 
 #include <chrono>
 #include <expected>
@@ -39,6 +40,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/bgp_progress.h"
 #include "agent/config.h"
 #include "agent/control_protocol.h"
 #include "agent/metrics.h"
@@ -68,7 +70,7 @@ class BfdSessions {
   static constexpr std::chrono::seconds kResolveUnbound{2};
   static constexpr std::chrono::seconds kResolveBound{10};
   static constexpr std::chrono::milliseconds kAfterBgp{100};
-  static constexpr std::chrono::seconds kWaitForBgpAtMost{1};
+  static constexpr std::chrono::seconds kWaitAfterBgpOpen{1};
 
   BfdSessions(event_base* base, Metrics& metrics, InterfaceSnapshot interfaces = {});
   ~BfdSessions();
@@ -89,11 +91,11 @@ class BfdSessions {
   void resolve_interfaces();
 
   void on_state(Listener listener) { listeners_.push_back(std::move(listener)); }
-  // The neighbor's BGP session reached Established (true): its session, if
-  // waiting, sends kAfterBgp from now. Or left it (false): its session goes
-  // AdminDown until the next Established, once the router has shown that it
-  // does not wait for BFD.
-  void on_bgp(const std::string& neighbor, bool established);
+  // The neighbor's BGP session opened (its waiting BFD session sends
+  // kWaitAfterBgpOpen later unless BGP is Established first), reached
+  // Established (it sends kAfterBgp from now) or left it (it is held again,
+  // once the router has shown that it does not wait for BFD).
+  void on_bgp(const std::string& neighbor, BgpProgress progress);
   void register_commands(CommandTable& commands);
   json show() const;
   // State of the session to `peer` (multihop or not); nullopt if none.

@@ -317,6 +317,7 @@ void BgpNeighbors::on_action(Entry& e, const bgp::Action& action) {
                 peer, bgp::to_string(sc->from), bgp::to_string(sc->to), sc->reason.text);
     if (sc->reason.notification_sent || sc->reason.notification_received)
       e.last_error = sc->reason.text;
+    if (sc->to == bgp::State::OpenSent && progress_) progress_(name, BgpProgress::opened);
   } else if (const auto* up = std::get_if<bgp::SessionEstablished>(&action)) {
     e.info = up->info;
     e.rib.set_routes(routes_for(e));
@@ -325,7 +326,7 @@ void BgpNeighbors::on_action(Entry& e, const bgp::Action& action) {
     spdlog::info("bgp {} {}: announcing {} prefix(es) in {} UPDATE(s)", name, peer,
                  e.rib.sent_count(), updates.size());
     e.neighbor->send_updates(updates);
-    if (established_) established_(name, true);
+    if (progress_) progress_(name, BgpProgress::established);
     if (routes_sent_) routes_sent_();
   } else if (const auto* down = std::get_if<bgp::SessionDown>(&action)) {
     e.info.reset();
@@ -335,7 +336,7 @@ void BgpNeighbors::on_action(Entry& e, const bgp::Action& action) {
     // undone; with the session gone it has nothing left to keep, and running
     // out later it would reset the next connection.
     if (e.bfd_grace) e.bfd_grace->cancel();
-    if (established_) established_(name, false);
+    if (progress_) progress_(name, BgpProgress::down);
   } else if (const auto* rr = std::get_if<bgp::RouteRefreshRequested>(&action)) {
     spdlog::info("bgp {} {}: ROUTE-REFRESH for {}: re-sending", name, peer, family_name(rr->family));
     e.neighbor->send_updates(e.rib.refresh(rr->family));

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "agent/bfd_coupling.h"
+#include "agent/bgp_progress.h"
 #include "agent/config.h"
 #include "agent/control_protocol.h"
 #include "agent/metrics.h"
@@ -63,10 +64,10 @@ class BgpNeighbors {
   void set_route_view(RouteView view) { route_view_ = std::move(view); }
   // A session came up and got its routes (maintenance: restoring -> active).
   void on_routes_sent(std::function<void()> hook) { routes_sent_ = std::move(hook); }
-  // A neighbor's session reached Established (true; its BFD session may
-  // start) or left it (false).
-  void on_established_changed(std::function<void(const std::string& name, bool)> hook) {
-    established_ = std::move(hook);
+  // A neighbor's session opened, reached Established or left it (its BFD
+  // session waits for BGP).
+  void on_progress(std::function<void(const std::string& name, BgpProgress)> hook) {
+    progress_ = std::move(hook);
   }
   // Recompute and send every Established neighbor's routes now (a service's
   // decision changed); only the difference goes out.
@@ -141,7 +142,7 @@ class BgpNeighbors {
   RouteView route_view_;
   std::set<std::string> closed_;  // set_closed(): held closed for maintenance
   std::function<void()> routes_sent_;
-  std::function<void(const std::string&, bool)> established_;
+  std::function<void(const std::string&, BgpProgress)> progress_;
   // While retiring_ is not empty: how often it is checked for neighbors
   // whose connections have closed.
   static constexpr std::chrono::milliseconds kReapPoll{200};

@@ -51,8 +51,8 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::start(Config config,
   });
   daemon->bfd_->on_state(
       [bgp](const bfd::SessionSpec& spec, const bfd::StateChanged& c) { bgp->on_bfd(spec, c); });
-  daemon->bgp_->on_established_changed(
-      [bfd](const std::string& name, bool established) { bfd->on_bgp(name, established); });
+  daemon->bgp_->on_progress(
+      [bfd](const std::string& name, BgpProgress progress) { bfd->on_bgp(name, progress); });
   Daemon* self_ptr = daemon.get();
   Services::Hooks hooks;
   hooks.routes_changed = [bgp] { bgp->refresh_all(); };

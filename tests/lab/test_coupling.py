@@ -208,13 +208,15 @@ def test_bgp_going_down_ends_the_grace(lab, need):
 ROUTERS = {"bird": Bird, "frr": Frr}
 
 
-@pytest.mark.parametrize("kind", list(ROUTERS))
-def test_router_restart_costs_one_bgp_session(lab, need, kind):
+@pytest.mark.parametrize("kind,first", [("bird", "router"), ("frr", "router"), ("frr", "fbfd")])
+def test_router_restart_costs_one_bgp_session(lab, need, kind, first):
     """The router restarts twice. Its BFD comes back before its BGP, and FRR's
     bgpd re-creates its BFD session when BGP reaches Established: a session
     of ours Up before that went Down, and FRR closed the new BGP session with
     Cease/BFD Down (a second drop per restart, damping at the second restart).
-    fbfd holds BFD AdminDown while BGP is down, so each restart is one drop."""
+    fbfd holds BFD AdminDown while BGP is down, so each restart is one drop.
+    first="fbfd": fbfd runs before the router does (a host up before its
+    router): its BFD must not come Up with the router's BFD before BGP."""
     need(kind, "fbfd")
     r, h = lab.add_node("r"), lab.add_node("h")
     link = lab.add_link(r, h)
@@ -225,10 +227,19 @@ def test_router_restart_costs_one_bgp_session(lab, need, kind):
                              "hold_time": "9s", "connect_retry": "1s",
                              "bfd": {"min_tx": "100ms", "min_rx": "100ms", "multiplier": 3}}],
                  services=[{"name": "web", "prefixes": [PREFIX]}])
-    router.start()
-    agent.start()
+    if first == "fbfd":
+        agent.start()
+        time.sleep(2)   # BGP cannot connect yet
+        assert agent.fbfctl("show", "bfd")["sessions"][0]["waiting_for_bgp"]
+        router.start()
+    else:
+        router.start()
+        agent.start()
     router.wait_route(PREFIX, timeout=20)
     wait_until(lambda: neighbor(agent)["bfd"] == "Up", 10, "BFD Up")
+    time.sleep(GRACE)
+    n = neighbor(agent)
+    assert n["state"] == "Established" and n["established_transitions"] == 1, n
 
     for restart in (1, 2):
         router.stop()
@@ -240,7 +251,7 @@ def test_router_restart_costs_one_bgp_session(lab, need, kind):
         router.start()
         router.wait_route(PREFIX, timeout=20)
         wait_until(lambda: neighbor(agent)["bfd"] == "Up", 10, "BFD Up after BGP")
-        print(f"[{kind} restart {restart}] route back at the router "
+        print(f"[{kind}, {first} first, restart {restart}] route back at the router "
               f"{time.monotonic() - t0:.2f} s after the stop (1 s of it stopped)")
         time.sleep(GRACE)   # FRR's re-created session spoke within this
         n = neighbor(agent)

@@ -123,8 +123,14 @@ std::uint64_t sent(const BfdSessions& s, bfd::SessionId id) {
   return s.service().engine().find(id)->counters().packets_out;
 }
 
+bfd::State state(const BfdSessions& s, bfd::SessionId id) {
+  return s.service().engine().find(id)->variables().SessionState;
+}
+
 // A [[neighbor]]'s session waits for BGP (BfdSessions::kAfterBgp after
-// Established), then sends with a Poll; bfd_strict's sends at once.
+// Established): AdminDown and Passive, silent until the router speaks and
+// then telling it AdminDown. Then it sends Down with a Poll; bfd_strict's
+// sends at once.
 TEST_F(BfdBindingTest, NeighborSessionSendsOnceItsBgpIsEstablished) {
   on("lo", lo_);
   auto s = make();
@@ -132,24 +138,25 @@ TEST_F(BfdBindingTest, NeighborSessionSendsOnceItsBgpIsEstablished) {
   const auto id = only(*s, "127.0.0.2");
   run_until([] { return false; }, 0.3);
   EXPECT_EQ(sent(*s, id), 0u);
+  EXPECT_EQ(state(*s, id), bfd::State::AdminDown);
   EXPECT_EQ(shown(*s, "127.0.0.2")["waiting_for_bgp"], true);
+  send_down(0, 1);  // the router's BFD, before its BGP: no Init for it
+  run_until([] { return false; }, 0.1);
+  EXPECT_EQ(state(*s, id), bfd::State::AdminDown);
 
-  s->on_bgp("other-neighbor", true);
+  s->on_bgp("other-neighbor", BgpProgress::established);
   run_until([] { return false; }, 0.2);
-  EXPECT_EQ(sent(*s, id), 0u);
+  EXPECT_EQ(state(*s, id), bfd::State::AdminDown);
 
   const auto established = std::chrono::steady_clock::now();
-  s->on_bgp("rtr", true);
-  ASSERT_TRUE(run_until([&] { return sent(*s, id) > 0; }, 0.4));  // well before the 1 s fallback
+  s->on_bgp("rtr", BgpProgress::established);
+  ASSERT_TRUE(run_until([&] { return state(*s, id) == bfd::State::Down; }, 0.4));
   // Not at once: after kAfterBgp (less the loop's millisecond rounding).
   EXPECT_GE(std::chrono::steady_clock::now() - established,
             BfdSessions::kAfterBgp - std::chrono::milliseconds(5));
   EXPECT_TRUE(s->service().engine().find(id)->poll_active());
+  EXPECT_EQ(state(*s, id), bfd::State::Down);
   EXPECT_EQ(shown(*s, "127.0.0.2")["waiting_for_bgp"], false);
-}
-
-bfd::State state(const BfdSessions& s, bfd::SessionId id) {
-  return s.service().engine().find(id)->variables().SessionState;
 }
 
 // BGP came up while BFD was not Up: the router does not wait for BFD, so a
@@ -162,21 +169,21 @@ TEST_F(BfdBindingTest, NeighborSessionIsAdminDownWhileItsBgpIsDown) {
   auto s = make();
   ASSERT_TRUE(s->apply(parse(kNeighbor)).empty());
   const auto id = only(*s, "127.0.0.2");
-  s->on_bgp("rtr", true);  // BFD Down: the router did not wait for it
+  s->on_bgp("rtr", BgpProgress::established);  // BFD Down: the router did not wait for it
   ASSERT_TRUE(run_until([&] { return sent(*s, id) > 0; }, 0.4));
 
-  s->on_bgp("rtr", false);
+  s->on_bgp("rtr", BgpProgress::down);
   EXPECT_EQ(state(*s, id), bfd::State::AdminDown);
   EXPECT_EQ(s->service().engine().find(id)->variables().LocalDiag, bfd::Diag::AdministrativelyDown);
   EXPECT_EQ(shown(*s, "127.0.0.2")["waiting_for_bgp"], true);
-  run_until([] { return false; }, 1.3);  // past kWaitForBgpAtMost
+  run_until([] { return false; }, 1.3);  // longer than kWaitAfterBgpOpen
   EXPECT_EQ(state(*s, id), bfd::State::AdminDown);
   s->set_admin_down({"rtr"});  // maintenance, and over: BGP still holds it
   s->set_admin_down({});
   EXPECT_EQ(state(*s, id), bfd::State::AdminDown);
 
   const auto established = std::chrono::steady_clock::now();
-  s->on_bgp("rtr", true);
+  s->on_bgp("rtr", BgpProgress::established);
   ASSERT_TRUE(run_until([&] { return state(*s, id) == bfd::State::Down; }, 0.4));
   EXPECT_GE(std::chrono::steady_clock::now() - established,
             BfdSessions::kAfterBgp - std::chrono::milliseconds(5));
@@ -191,15 +198,15 @@ TEST_F(BfdBindingTest, NeighborSessionUpBeforeBgpKeepsRunningWhenBgpGoesDown) {
   auto s = make();
   ASSERT_TRUE(s->apply(parse(kNeighbor)).empty());
   const auto id = only(*s, "127.0.0.2");
-  send_down(0, 1);  // the peer first: Init, then Up
+  s->on_bgp("rtr", BgpProgress::opened);  // held short of Established: BFD first
+  ASSERT_TRUE(run_until([&] { return sent(*s, id) > 0; }, 1.5));
+  send_down(0, 1);  // the peer answers: Init, then Up
   ASSERT_TRUE(run_until([&] { return state(*s, id) == bfd::State::Init; }));
   send_state(bfd::State::Up, id, 1);
   ASSERT_TRUE(run_until([&] { return state(*s, id) == bfd::State::Up; }));
 
-  s->on_bgp("rtr", true);
-  s->on_bgp("rtr", false);
-  EXPECT_EQ(state(*s, id), bfd::State::Up);
-  run_until([] { return false; }, 0.2);  // its activation, kAfterBgp after Established
+  s->on_bgp("rtr", BgpProgress::established);
+  s->on_bgp("rtr", BgpProgress::down);
   EXPECT_EQ(state(*s, id), bfd::State::Up);
   EXPECT_EQ(shown(*s, "127.0.0.2")["waiting_for_bgp"], false);
 }
@@ -209,19 +216,28 @@ TEST_F(BfdBindingTest, StrictNeighborSessionKeepsRunningWhenBgpGoesDown) {
   auto s = make();
   ASSERT_TRUE(s->apply(parse(std::string(kNeighbor) + "bfd_strict = true\n")).empty());
   const auto id = only(*s, "127.0.0.2");
-  s->on_bgp("rtr", true);
-  s->on_bgp("rtr", false);
+  s->on_bgp("rtr", BgpProgress::established);
+  s->on_bgp("rtr", BgpProgress::down);
   EXPECT_EQ(state(*s, id), bfd::State::Down);
 }
 
-TEST_F(BfdBindingTest, NeighborSessionWithoutBgpSendsAfterTheFallback) {
+// A router in BFD strict mode holds BGP short of Established until BFD is
+// Up: a BGP connection open for kWaitAfterBgpOpen starts BFD. Without a
+// connection BFD has nothing to protect and stays silent.
+TEST_F(BfdBindingTest, NeighborSessionSendsWhenBgpOpensButIsNotEstablished) {
   on("lo", lo_);
   auto s = make();
   ASSERT_TRUE(s->apply(parse(kNeighbor)).empty());
   const auto id = only(*s, "127.0.0.2");
-  run_until([] { return false; }, 0.8);
+  run_until([] { return false; }, 1.3);
   EXPECT_EQ(sent(*s, id), 0u);
-  EXPECT_TRUE(run_until([&] { return sent(*s, id) > 0; }, 1.0));
+  const auto opened = std::chrono::steady_clock::now();
+  s->on_bgp("rtr", BgpProgress::opened);
+  ASSERT_TRUE(run_until([&] { return sent(*s, id) > 0; }, 1.5));
+  EXPECT_GE(std::chrono::steady_clock::now() - opened,
+            BfdSessions::kWaitAfterBgpOpen - std::chrono::milliseconds(5));
+  EXPECT_EQ(state(*s, id), bfd::State::Down);
+  EXPECT_TRUE(s->service().engine().find(id)->poll_active());
 }
 
 TEST_F(BfdBindingTest, StrictNeighborSessionSendsAtOnce) {
@@ -249,7 +265,8 @@ TEST_F(BfdBindingTest, NeighborSessionIsBoundToTheConnectedInterface) {
 TEST_F(BfdBindingTest, PeerAddressFromAnotherInterfaceIsDropped) {
   on("other0", kOtherLink);
   auto s = make();
-  ASSERT_TRUE(s->apply(parse(kNeighbor)).empty());
+  // bfd_strict: the session runs from the start instead of waiting for BGP.
+  ASSERT_TRUE(s->apply(parse(std::string(kNeighbor) + "bfd_strict = true\n")).empty());
   const auto id = only(*s, "127.0.0.2");
   ASSERT_EQ(ifindex(*s, id), kOtherLink);
   const auto& engine = s->service().engine();
@@ -357,7 +374,7 @@ TEST_F(BfdBindingTest, MetricsShowExactlyTheLiveSessions) {
   on("lo", lo_);
   auto s = make();
   const std::string peer = "[[bfd_peer]]\naddress = \"127.0.0.3\"\nmultihop = true\n";
-  ASSERT_TRUE(s->apply(parse(kNeighbor + peer)).empty());
+  ASSERT_TRUE(s->apply(parse(kNeighbor + std::string("bfd_strict = true\n") + peer)).empty());
   const std::string rtr = "{session=\"rtr\",peer=\"127.0.0.2\"}";
   const std::string other = "{session=\"127.0.0.3\",peer=\"127.0.0.3\"}";
   std::string text = metrics_.render();
