@@ -14,8 +14,8 @@
 //
 // A [[neighbor]]'s session (without bfd_strict) waits for the neighbor's BGP
 // session: it is held AdminDown (RFC 5880 §6.8.16, diag 7, which RFC 5882
-// §3.2 says is no failure) and Passive (§6.1: silent until the router
-// speaks) until kAfterBgp after BGP is Established. Then its packets carry a
+// §3.2 says is no failure) and Passive, which keeps it silent (§6.1; the
+// router never sees it) until kAfterBgp after BGP is Established. Then its packets carry a
 // Poll while not Up, so the router answers at once and BFD is Up in round
 // trips (bfd/session.cpp). FRR 8.4's bgpd re-creates its BFD session when
 // the BGP session first reaches Established after bgpd started: a session Up

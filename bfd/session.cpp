@@ -333,9 +333,14 @@ bool Session::remote_demand_active() const {
 }
 
 // §6.8.7: "MUST NOT transmit ... if bfd.RemoteDiscr is zero and the system is
-// taking the Passive role".
+// taking the Passive role". §6.1: a Passive system begins sending once it
+// has received a packet; in AdminDown every packet is discarded (§6.8.6), so
+// one held there before it ever sent stays silent. That is how the agent
+// keeps a session waiting for BGP (agent/bfd_sessions.h) out of the router's
+// sight, instead of telling it AdminDown about a session it never knew.
 bool Session::may_transmit() const {
-  return started_ && !(config_.role == Role::Passive && bfd_.RemoteDiscr == 0);
+  return started_ && !(config_.role == Role::Passive &&
+                       (bfd_.RemoteDiscr == 0 || bfd_.SessionState == State::AdminDown));
 }
 
 bool Session::periodic_transmission() const {

@@ -128,9 +128,9 @@ bfd::State state(const BfdSessions& s, bfd::SessionId id) {
 }
 
 // A [[neighbor]]'s session waits for BGP (BfdSessions::kAfterBgp after
-// Established): AdminDown and Passive, silent until the router speaks and
-// then telling it AdminDown. Then it sends Down with a Poll; bfd_strict's
-// sends at once.
+// Established): AdminDown and Passive, so silent, even when the router's
+// BFD speaks first (bfd/session.cpp may_transmit). Then it sends Down with a
+// Poll; bfd_strict's sends at once.
 TEST_F(BfdBindingTest, NeighborSessionSendsOnceItsBgpIsEstablished) {
   on("lo", lo_);
   auto s = make();
@@ -140,9 +140,10 @@ TEST_F(BfdBindingTest, NeighborSessionSendsOnceItsBgpIsEstablished) {
   EXPECT_EQ(sent(*s, id), 0u);
   EXPECT_EQ(state(*s, id), bfd::State::AdminDown);
   EXPECT_EQ(shown(*s, "127.0.0.2")["waiting_for_bgp"], true);
-  send_down(0, 1);  // the router's BFD, before its BGP: no Init for it
+  send_down(0, 1);  // the router's BFD, before its BGP: not answered
   run_until([] { return false; }, 0.1);
   EXPECT_EQ(state(*s, id), bfd::State::AdminDown);
+  EXPECT_EQ(sent(*s, id), 0u);
 
   s->on_bgp("other-neighbor", BgpProgress::established);
   run_until([] { return false; }, 0.2);

@@ -185,10 +185,10 @@ TEST(MaintenanceProgressLine, PhaseTimeLeftAndConnections) {
 
 TEST(RenderBfd, ASessionWaitingForBgpSaysSo) {
   const auto bfd = nlohmann::json::parse(R"({"sessions": [
-      {"name": "rtr", "peer": "192.0.2.1", "state": "Down", "waiting_for_bgp": true},
+      {"name": "rtr", "peer": "192.0.2.1", "state": "AdminDown", "waiting_for_bgp": true},
       {"name": "b", "peer": "192.0.2.2", "state": "Up", "waiting_for_bgp": false}]})");
   const std::string out = render_bfd(bfd);
-  EXPECT_NE(out.find("Down (waiting for BGP)"), std::string::npos) << out;
+  EXPECT_NE(out.find("AdminDown (waiting for BGP)"), std::string::npos) << out;
   EXPECT_EQ(out.find("Up (waiting"), std::string::npos) << out;
 }
 

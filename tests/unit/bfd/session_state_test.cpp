@@ -386,6 +386,27 @@ TEST(SessionPassive, SendsNothingBeforeThePeersFirstPacket) {
   EXPECT_TRUE(s.periodic_transmission());
 }
 
+// Held AdminDown before it ever sent, a Passive session discards what
+// arrives (§6.8.6) and so has received nothing to answer (§6.1): silent.
+// Leaving AdminDown it answers the peer it heard meanwhile.
+TEST(SessionPassive, HeldAdminDownItStaysSilent) {
+  FixedRandom random;
+  Session s(fast_config(Role::Passive), random);
+  s.start(kT0);
+  EXPECT_TRUE(all_of<Transmit>(s.admin_down(kT0 + 1s)).empty());
+  auto a = deliver(s, kT0 + 2s, peer_packet(State::Down, 0));
+  EXPECT_TRUE(all_of<Transmit>(a).empty());
+  EXPECT_FALSE(armed(a, TimerKind::Transmit));
+  EXPECT_FALSE(s.periodic_transmission());
+  EXPECT_TRUE(s.on_timer(kT0 + 5s, TimerKind::Transmit).empty());
+  EXPECT_EQ(s.counters().packets_out, 0u);
+
+  auto tx = first_of<Transmit>(s.admin_up(kT0 + 6s));
+  ASSERT_TRUE(tx);
+  EXPECT_EQ(tx->packet.state, State::Down);
+  EXPECT_EQ(tx->packet.your_discriminator, kPeerDiscr);
+}
+
 TEST(SessionPassive, FallsSilentWhenThePeerIsLost) {
   FixedRandom random;
   Session s(fast_config(Role::Passive), random);
