@@ -398,8 +398,7 @@ void BfdSessions::on_bgp(const std::string& neighbor, BgpProgress progress) {
                      "AdminDown while BGP is down", neighbor, peer);
       }
       if (!waiting_for_bgp(id)) continue;
-      spdlog::info("bfd {} {}: BGP Established: {} in {} ms", neighbor, peer,
-                   held_for_bgp_.contains(id) ? "leaving AdminDown" : "active",
+      spdlog::info("bfd {} {}: BGP Established: leaving AdminDown in {} ms", neighbor, peer,
                    kAfterBgp.count());
       waiter(id).arm(kAfterBgp);
     } else if (bgp_without_bfd_.contains(id) && held_for_bgp_.insert(id).second) {
@@ -413,21 +412,19 @@ void BfdSessions::on_bgp(const std::string& neighbor, BgpProgress progress) {
   }
 }
 
-bool BfdSessions::waiting_for_bgp(SessionId id) const {
-  auto it = waiting_for_bgp_.find(id);
-  return held_for_bgp_.contains(id) || (it != waiting_for_bgp_.end() && it->second->pending());
-}
+// Its timer runs only while it is held: to release it.
+bool BfdSessions::waiting_for_bgp(SessionId id) const { return held_for_bgp_.contains(id); }
 
 void BfdSessions::release(SessionId id) {
   const auto* spec = service_->engine().spec(id);
-  if (spec == nullptr) return;
-  if (waiting_for_bgp_.contains(id)) waiting_for_bgp_[id]->cancel();
-  const bool held = held_for_bgp_.erase(id) != 0;
-  spdlog::info("bfd {} {}: {}sending, with a Poll until Up", spec->name,
-               spec->key.peer.to_string(), held ? "leaving AdminDown: " : "active: ");
-  // Active first, so that leaving AdminDown starts the Poll (session.cpp).
+  if (spec == nullptr || held_for_bgp_.erase(id) == 0) return;
+  waiter(id).cancel();
+  spdlog::info("bfd {} {}: leaving AdminDown: sending, with a Poll until Up", spec->name,
+               spec->key.peer.to_string());
+  // Active first, so that leaving AdminDown starts the Poll (session.cpp);
+  // still AdminDown while maintenance holds it.
   service_->activate(id);
-  if (held) apply_admin(id);
+  apply_admin(id);
 }
 
 void BfdSessions::apply_admin(SessionId id) {

@@ -137,7 +137,7 @@ class BfdSessions {
   // Neighbor sessions waiting for BGP: the timer that releases them.
   std::map<bfd::SessionId, std::unique_ptr<platform::Timer>> waiting_for_bgp_;
   std::set<bfd::SessionId> follows_bgp_;      // neighbors' sessions without bfd_strict
-  std::set<bfd::SessionId> held_for_bgp_;     // AdminDown until their BGP is Established
+  std::set<bfd::SessionId> held_for_bgp_;     // AdminDown until their BGP lets them go
   std::set<bfd::SessionId> bgp_without_bfd_;  // their router went Established without BFD Up
   std::string snapshot_error_;                  // last getifaddrs failure logged
   platform::Timer resolve_timer_;
