@@ -43,6 +43,14 @@ Config parse(const std::string& text) {
   return *c;
 }
 
+std::uint64_t sent(const BfdSessions& s, bfd::SessionId id) {
+  return s.service().engine().find(id)->counters().packets_out;
+}
+
+bfd::State state(const BfdSessions& s, bfd::SessionId id) {
+  return s.service().engine().find(id)->variables().SessionState;
+}
+
 class BfdBindingTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -76,6 +84,21 @@ class BfdBindingTest : public ::testing::Test {
     for (const auto& j : all["sessions"])
       if (j["peer"] == peer) return j;
     return {};
+  }
+
+  // `cause` lets the waiting session 127.0.0.2 go: it leaves AdminDown
+  // `after` that (not sooner, less the loop's millisecond rounding) and
+  // sends Down with a Poll.
+  void expect_released(BfdSessions& s, bfd::SessionId id, std::chrono::milliseconds after,
+                       const std::function<void()>& cause) {
+    const auto from = std::chrono::steady_clock::now();
+    cause();
+    ASSERT_TRUE(run_until([&] { return state(s, id) == bfd::State::Down; },
+                          std::chrono::duration<double>(after).count() + 0.3));
+    EXPECT_GE(std::chrono::steady_clock::now() - from, after - std::chrono::milliseconds(5));
+    EXPECT_GE(sent(s, id), 1u);
+    EXPECT_TRUE(s.service().engine().find(id)->poll_active());
+    EXPECT_EQ(shown(s, "127.0.0.2")["waiting_for_bgp"], false);
   }
 
   // Runs the loop until `done` or `seconds` pass.
@@ -119,14 +142,6 @@ class BfdBindingTest : public ::testing::Test {
   std::uint32_t lo_ = 0;
 };
 
-std::uint64_t sent(const BfdSessions& s, bfd::SessionId id) {
-  return s.service().engine().find(id)->counters().packets_out;
-}
-
-bfd::State state(const BfdSessions& s, bfd::SessionId id) {
-  return s.service().engine().find(id)->variables().SessionState;
-}
-
 // A [[neighbor]]'s session waits for BGP (BfdSessions::kAfterBgp after
 // Established): AdminDown and Passive, so silent, even when the router's
 // BFD speaks first (bfd/session.cpp may_transmit). Then it sends Down with a
@@ -149,15 +164,8 @@ TEST_F(BfdBindingTest, NeighborSessionSendsOnceItsBgpIsEstablished) {
   run_until([] { return false; }, 0.2);
   EXPECT_EQ(state(*s, id), bfd::State::AdminDown);
 
-  const auto established = std::chrono::steady_clock::now();
-  s->on_bgp("rtr", BgpProgress::established);
-  ASSERT_TRUE(run_until([&] { return state(*s, id) == bfd::State::Down; }, 0.4));
-  // Not at once: after kAfterBgp (less the loop's millisecond rounding).
-  EXPECT_GE(std::chrono::steady_clock::now() - established,
-            BfdSessions::kAfterBgp - std::chrono::milliseconds(5));
-  EXPECT_TRUE(s->service().engine().find(id)->poll_active());
-  EXPECT_EQ(state(*s, id), bfd::State::Down);
-  EXPECT_EQ(shown(*s, "127.0.0.2")["waiting_for_bgp"], false);
+  expect_released(*s, id, BfdSessions::kAfterBgp,
+                  [&] { s->on_bgp("rtr", BgpProgress::established); });
 }
 
 // BGP came up while BFD was not Up: the router does not wait for BFD, so a
@@ -183,13 +191,8 @@ TEST_F(BfdBindingTest, NeighborSessionIsAdminDownWhileItsBgpIsDown) {
   s->set_admin_down({});
   EXPECT_EQ(state(*s, id), bfd::State::AdminDown);
 
-  const auto established = std::chrono::steady_clock::now();
-  s->on_bgp("rtr", BgpProgress::established);
-  ASSERT_TRUE(run_until([&] { return state(*s, id) == bfd::State::Down; }, 0.4));
-  EXPECT_GE(std::chrono::steady_clock::now() - established,
-            BfdSessions::kAfterBgp - std::chrono::milliseconds(5));
-  EXPECT_TRUE(s->service().engine().find(id)->poll_active());
-  EXPECT_EQ(shown(*s, "127.0.0.2")["waiting_for_bgp"], false);
+  expect_released(*s, id, BfdSessions::kAfterBgp,
+                  [&] { s->on_bgp("rtr", BgpProgress::established); });
 }
 
 // BFD was Up when BGP came up: the router may wait for BFD (strict mode),
@@ -232,13 +235,8 @@ TEST_F(BfdBindingTest, NeighborSessionSendsWhenBgpOpensButIsNotEstablished) {
   const auto id = only(*s, "127.0.0.2");
   run_until([] { return false; }, 1.3);
   EXPECT_EQ(sent(*s, id), 0u);
-  const auto opened = std::chrono::steady_clock::now();
-  s->on_bgp("rtr", BgpProgress::opened);
-  ASSERT_TRUE(run_until([&] { return sent(*s, id) > 0; }, 1.5));
-  EXPECT_GE(std::chrono::steady_clock::now() - opened,
-            BfdSessions::kWaitAfterBgpOpen - std::chrono::milliseconds(5));
-  EXPECT_EQ(state(*s, id), bfd::State::Down);
-  EXPECT_TRUE(s->service().engine().find(id)->poll_active());
+  expect_released(*s, id, BfdSessions::kWaitAfterBgpOpen,
+                  [&] { s->on_bgp("rtr", BgpProgress::opened); });
 }
 
 TEST_F(BfdBindingTest, StrictNeighborSessionSendsAtOnce) {
