@@ -334,6 +334,32 @@ TEST(SessionAdmin, OurAdminDownSendsDiag7AndHoldsTheSession) {
   EXPECT_EQ(first_of<Transmit>(a)->packet.state, State::Down);
 }
 
+// Leaving AdminDown after more than a Detection Time, the peer's
+// discriminator is forgotten (§6.8.1; the packets were discarded): it may
+// name a session the peer replaced meanwhile. Your Discriminator 0 in Down
+// is matched by address. After less, it is kept.
+TEST(SessionAdmin, LeavingAfterADetectionTimeForgetsThePeersDiscriminator) {
+  FixedRandom random;
+  Session s(fast_config(), random);
+  TimePoint t = bring_up(s, kT0);
+  s.admin_down(t);
+  auto replaced = peer_packet(State::Down, 0);
+  replaced.my_discriminator = kPeerDiscr + 1;  // a new session of the peer's, discarded
+  deliver(s, t + 100ms, replaced);
+  auto tx = first_of<Transmit>(s.admin_up(t + 2s));
+  ASSERT_TRUE(tx);
+  EXPECT_EQ(tx->packet.state, State::Down);
+  EXPECT_EQ(tx->packet.your_discriminator, 0u);
+  EXPECT_TRUE(tx->packet.poll);  // and the peer answers at once
+
+  Session quick(fast_config(), random);
+  t = bring_up(quick, kT0);
+  quick.admin_down(t);
+  tx = first_of<Transmit>(quick.admin_up(t + 100ms));  // within 300 ms
+  ASSERT_TRUE(tx);
+  EXPECT_EQ(tx->packet.your_discriminator, kPeerDiscr);
+}
+
 TEST(SessionAdmin, PathDownDiagnostic) {
   FixedRandom random;
   Session s(fast_config(), random);
@@ -388,7 +414,7 @@ TEST(SessionPassive, SendsNothingBeforeThePeersFirstPacket) {
 
 // Held AdminDown before it ever sent, a Passive session discards what
 // arrives (§6.8.6) and so has received nothing to answer (§6.1): silent.
-// Leaving AdminDown it answers the peer it heard meanwhile.
+// Leaving AdminDown it still is, until the peer's next packet.
 TEST(SessionPassive, HeldAdminDownItStaysSilent) {
   FixedRandom random;
   Session s(fast_config(Role::Passive), random);
@@ -401,9 +427,10 @@ TEST(SessionPassive, HeldAdminDownItStaysSilent) {
   EXPECT_TRUE(s.on_timer(kT0 + 5s, TimerKind::Transmit).empty());
   EXPECT_EQ(s.counters().packets_out, 0u);
 
-  auto tx = first_of<Transmit>(s.admin_up(kT0 + 6s));
+  EXPECT_TRUE(all_of<Transmit>(s.admin_up(kT0 + 6s)).empty());
+  auto tx = first_of<Transmit>(deliver(s, kT0 + 7s, peer_packet(State::Down, 0)));
   ASSERT_TRUE(tx);
-  EXPECT_EQ(tx->packet.state, State::Down);
+  EXPECT_EQ(tx->packet.state, State::Init);
   EXPECT_EQ(tx->packet.your_discriminator, kPeerDiscr);
 }
 
