@@ -230,16 +230,13 @@ Actions Session::admin_down(TimePoint now, Diag diag) {
 Actions Session::admin_up(TimePoint now) {
   Actions out;
   if (bfd_.SessionState == State::AdminDown) {
-    // §6.8.1: a Detection Time without a valid packet zeroes bfd.RemoteDiscr.
-    // AdminDown discards every packet (§6.8.6) and runs no detection timer,
-    // so the rule is applied here. What the discarded packets named may be a
-    // session the peer has since replaced (FRR's bgpd re-creates its session
-    // at BGP Established), which would discard ours; Your Discriminator 0
-    // in Down is matched by address (§6.8.6) and answered at once.
-    if (!last_rx_ || now - *last_rx_ >= us(detection_time_us())) {
-      bfd_.RemoteDiscr = 0;
-      bfd_.RemoteMinRxInterval = 1;  // §6.8.18
-    }
+    // §6.8.1's Detection Time rule (forget_remote): AdminDown discards every
+    // packet (§6.8.6) and runs no detection timer, so it is applied here.
+    // What the discarded packets named may be a session the peer has since
+    // replaced (FRR's bgpd re-creates its session at BGP Established), which
+    // would discard ours; Your Discriminator 0 in Down is matched by address
+    // (§6.8.6) and answered at once.
+    if (!last_rx_ || now - *last_rx_ >= us(detection_time_us())) forget_remote();
     change_state(State::Down, Diag::None, false, out);  // §6.8.16 "Set bfd.SessionState to Down"
     if (started_ && may_transmit()) {
       send(now, false, out);
@@ -314,12 +311,16 @@ void Session::change_state(State to, Diag diag, bool remote_admin_down, Actions&
   }
 }
 
-void Session::expire_detection(TimePoint now, Actions& out) {
-  detect_running_ = false;
-  // §6.8.1: a Detection Time without a valid packet zeroes bfd.RemoteDiscr;
-  // §6.8.18: bfd.RemoteMinRxInterval SHOULD return to its initial 1.
+// §6.8.1: a Detection Time without a valid packet zeroes bfd.RemoteDiscr;
+// §6.8.18: bfd.RemoteMinRxInterval SHOULD return to its initial 1.
+void Session::forget_remote() {
   bfd_.RemoteDiscr = 0;
   bfd_.RemoteMinRxInterval = 1;
+}
+
+void Session::expire_detection(TimePoint now, Actions& out) {
+  detect_running_ = false;
+  forget_remote();
   if (bfd_.SessionState != State::Init && bfd_.SessionState != State::Up) {
     return;
   }

@@ -180,6 +180,7 @@ class Session {
   void send(TimePoint now, bool final, Actions& out);
   ControlPacket make_packet(bool final) const;
   void expire_detection(TimePoint now, Actions& out);
+  void forget_remote();  // §6.8.1: no valid packet for a Detection Time
   void retime(TimePoint now, Actions& out);
   void retime_transmit(TimePoint now, Actions& out);
   void retime_detect(Actions& out);
