@@ -225,6 +225,20 @@ TEST_F(BfdBindingTest, StrictNeighborSessionKeepsRunningWhenBgpGoesDown) {
   EXPECT_EQ(state(*s, id), bfd::State::Down);
 }
 
+// A reload that makes a waiting neighbor bfd_strict lets its session go:
+// its BGP now waits for BFD, and BFD waiting for BGP would hold both.
+TEST_F(BfdBindingTest, ReloadToStrictReleasesASessionWaitingForBgp) {
+  on("lo", lo_);
+  auto s = make();
+  ASSERT_TRUE(s->apply(parse(kNeighbor)).empty());
+  const auto id = only(*s, "127.0.0.2");
+  ASSERT_EQ(state(*s, id), bfd::State::AdminDown);
+  expect_released(*s, id, std::chrono::milliseconds(0), [&] {
+    ASSERT_TRUE(s->apply(parse(std::string(kNeighbor) + "bfd_strict = true\n")).empty());
+  });
+  EXPECT_EQ(only(*s, "127.0.0.2"), id);  // the same session, released in place
+}
+
 // A router in BFD strict mode holds BGP short of Established until BFD is
 // Up: a BGP connection open for kWaitAfterBgpOpen starts BFD. Without a
 // connection BFD has nothing to protect and stays silent.

@@ -11,6 +11,8 @@
 #include <thread>
 
 #include "platform/event.h"
+#include "platform/tcp.h"
+#include "tests/unit/own_network_namespace.h"
 
 namespace fbf::agent {
 namespace {
@@ -125,6 +127,33 @@ TEST(BgpNeighborsGrace, RunningOutDuringMaintenanceLeavesTheSessionToIt) {
   const auto shown = bgp.show_bgp()["neighbors"][0];
   EXPECT_FALSE(shown["held_for_bfd"].get<bool>()) << shown.dump();
   EXPECT_NE(shown["state"], "Idle") << shown.dump();
+}
+
+// The neighbor's BFD session waits for BGP (agent/bfd_sessions.h): it is
+// told when the connection is up and our OPEN sent, not only at
+// Established, so a router that holds BGP until BFD is Up (strict mode)
+// gets BFD. A listener on 127.0.0.2:179 that accepts and says nothing: the
+// session reaches OpenSent and stays there.
+TEST(BgpNeighborsProgress, AnOpenConnectionIsReported) {
+  if (!::fbf::test::own_network_namespace()) GTEST_SKIP() << "needs root for a network namespace";
+  auto listener = platform::listen_tcp(
+      {.bind_address = IpAddress::parse("127.0.0.2"), .bind_port = 179});
+  ASSERT_TRUE(listener) << listener.error().what;
+  platform::EventBasePtr base = platform::make_event_base();
+  Metrics metrics;
+  BgpNeighbors bgp(base.get(), metrics);
+  std::vector<BgpProgress> seen;
+  bgp.on_progress([&](const std::string& name, BgpProgress p) {
+    if (name == "a") seen.push_back(p);
+  });
+  ASSERT_TRUE(bgp.apply(config({neighbor("a", "127.0.0.2")})).empty());
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (seen.empty() && std::chrono::steady_clock::now() < end) {
+    event_base_loop(base.get(), EVLOOP_NONBLOCK);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  EXPECT_EQ(seen, std::vector<BgpProgress>{BgpProgress::opened});
+  EXPECT_EQ(bgp.show_bgp()["neighbors"][0]["state"], "OpenSent");
 }
 
 }  // namespace
