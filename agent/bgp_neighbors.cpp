@@ -498,6 +498,11 @@ json BgpNeighbors::show_bgp() const {
               {"updates_received", c.messages_in[2]},
               {"updates_sent", c.messages_out[2]},
               {"established_transitions", c.established_transitions},
+              // Peer oscillation damping (docs/operations.md): drops counted
+              // within its window, holds so far, drops it left out.
+              {"damping_drops", s.damping().recent_drops(now)},
+              {"idle_holds", c.idle_holds},
+              {"administrative_resets", c.administrative_resets},
               {"last_error", e->last_error.empty() ? e->neighbor->last_socket_error() : e->last_error},
               {"bfd_strict", e->config.bfd_strict},
               {"held_for_bfd", e->held_for_bfd}};

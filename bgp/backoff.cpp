@@ -36,12 +36,17 @@ Damping::Damping(const DampingConfig& config)
 
 void Damping::record_drop(TimePoint now, Duration uptime) {
   if (config_.threshold == 0) return;
-  if (uptime >= config_.window) {
-    drops_.clear();
-    idle_hold_ = config_.initial_idle_hold;
-  }
+  forget_if_stable(uptime);
   if (drops_.size() == config_.threshold) drops_.erase(drops_.begin());
   drops_.push_back(now);
+}
+
+void Damping::record_administrative_reset(Duration uptime) { forget_if_stable(uptime); }
+
+void Damping::forget_if_stable(Duration uptime) {
+  if (uptime < config_.window) return;
+  drops_.clear();
+  idle_hold_ = config_.initial_idle_hold;
 }
 
 std::size_t Damping::recent_drops(TimePoint now) const {

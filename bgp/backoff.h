@@ -48,6 +48,10 @@ class Damping {
   // up for a whole window proves the peer stable: the history and the
   // IdleHoldTime start over.
   void record_drop(TimePoint now, Duration uptime);
+  // The peer's operator reset an Established session after `uptime`
+  // (is_administrative_reset, RFC 4486 §4): not an oscillation, so not a
+  // drop; a session up for a whole window still proves the peer stable.
+  void record_administrative_reset(Duration uptime);
   // The session goes Idle after a failure: how long to hold it there
   // (nullopt: restart now). Each damping doubles the next IdleHoldTime and
   // clears the drop history.
@@ -64,6 +68,8 @@ class Damping {
   std::vector<TimePoint> drops_;  // the last `threshold` drops, oldest first
   Duration idle_hold_;
   std::uint64_t dampings_ = 0;
+
+  void forget_if_stable(Duration uptime);
 };
 
 }  // namespace fbf::bgp

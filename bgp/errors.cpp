@@ -117,4 +117,10 @@ std::string describe_error(std::uint8_t code, std::uint8_t subcode) {
   return out;
 }
 
+bool is_administrative_reset(std::uint8_t code, std::uint8_t subcode) {
+  if (code != static_cast<std::uint8_t>(ErrorCode::cease)) return false;
+  return subcode == static_cast<std::uint8_t>(CeaseSubcode::administrative_reset) ||
+         subcode == static_cast<std::uint8_t>(CeaseSubcode::other_configuration_change);
+}
+
 }  // namespace fbf::bgp

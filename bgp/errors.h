@@ -113,4 +113,11 @@ std::string_view error_subcode_name(std::uint8_t code, std::uint8_t subcode);
 // "Cease/Administrative Shutdown (6/2)" for logs and `show`.
 std::string describe_error(std::uint8_t code, std::uint8_t subcode);
 
+// A Cease the peer's operator sends to reset a session and have it come back
+// at once (RFC 4486 §4): Administrative Reset (`clear bgp`, BIRD's `restart`)
+// or Other Configuration Change. §4 recommends damping after Administrative
+// Shutdown, Peer De-configured, Connection Rejected and Out of Resources —
+// a peer that went away —, and leaves these two out.
+bool is_administrative_reset(std::uint8_t code, std::uint8_t subcode);
+
 }  // namespace fbf::bgp

@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "bgp/errors.h"
+
 namespace fbf::bgp {
 
 namespace {
@@ -292,15 +294,19 @@ void Session::abort_connecting(Actions& out) {
   out.push(Disconnect{Direction::outbound});
 }
 
+bool Session::reset_by_peer(const Reason& reason) {
+  return reason.notification_received && is_administrative_reset(reason.code, reason.subcode);
+}
+
 void Session::go_idle(TimePoint now, Reason reason, std::optional<Duration> dropped_after,
                       Actions& out) {
   // The last connection is gone after a failure: "releases all BGP
   // resources", "increments the ConnectRetryCounter by 1", "(optionally)
-  // performs peer oscillation damping", Idle. A session that was stable
-  // restarts the backoff instead.
+  // performs peer oscillation damping", Idle. A session that was stable, or
+  // that the peer's operator reset, restarts the backoff instead.
   abort_connecting(out);
   timers_.cancel(TimerKind::ConnectRetry, out);
-  if (dropped_after && *dropped_after >= config_.stable_after) {
+  if ((dropped_after && *dropped_after >= config_.stable_after) || reset_by_peer(reason)) {
     retries_ = 0;
   } else {
     ++retries_;

@@ -108,6 +108,9 @@ class Session {
   void now_established(TimePoint now, Direction d, Actions& out);
   void connection_closed(TimePoint now, Direction d, Actions& out);
   void go_idle(TimePoint now, Reason reason, std::optional<Duration> dropped_after, Actions& out);
+  // The peer's operator reset the session (is_administrative_reset): it asks
+  // for the session back, so neither damping nor a longer backoff.
+  static bool reset_by_peer(const Reason& reason);
 
   SessionConfig config_;
   Random& random_;

@@ -107,7 +107,14 @@ void Session::connection_closed(TimePoint now, Direction d, Actions& out) {
     established_.reset();
     counters_.established_since.reset();
     ++counters_.session_drops;
-    damping_.record_drop(now, *uptime);
+    if (reset_by_peer(reason)) {
+      // `clear bgp` at the router three times in five minutes is no flapping.
+      ++counters_.administrative_resets;
+      damping_.record_administrative_reset(*uptime);
+      reason.text += "; an administrative reset: not counted towards damping";
+    } else {
+      damping_.record_drop(now, *uptime);
+    }
   }
   if (any_connection()) {
     // The other connection carries on (it was tracked per §6.8).

@@ -60,6 +60,7 @@ struct SessionCounters {
   std::uint64_t established_transitions = 0;
   std::uint64_t session_drops = 0;         // Established -> anything else
   std::uint64_t idle_holds = 0;            // damping episodes
+  std::uint64_t administrative_resets = 0; // drops the peer's operator caused (not damped)
   std::uint64_t route_refresh_ignored = 0; // unknown subtype, family not ours, BoRR/EoRR
 
   std::string last_error;                       // reason text of the last failure

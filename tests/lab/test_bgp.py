@@ -391,6 +391,45 @@ def test_router_restart_session_and_routes_return(lab, need, kind):
         assert seen_route(s.router.wait_route(prefix)) == expected_route(prefix, nh, False)
 
 
+def reset_session(router, addr):
+    """The router's operator resets the session: `restart` in BIRD, `clear
+    bgp` in FRR; both send Cease/Administrative Reset (RFC 4486)."""
+    if isinstance(router, Bird):
+        router.birdc(f"restart {router._proto_for(addr)}")
+    else:
+        router.vtysh(f"clear bgp {addr}")
+
+
+@pytest.mark.parametrize("kind", ["bird", "frr"])
+def test_router_resets_are_not_damped(lab, need, kind):
+    """The router's operator resets the session four times in a row. fbfd
+    reconnects after its first connect-retry delay (1 s ± 25 %) every time:
+    RFC 4486 §4 recommends damping after a peer went away (Administrative
+    Shutdown, Peer De-configured, ...), not after a reset that asks for the
+    session back. Counted as drops, the third would have held the neighbor
+    Idle for 30 s, and the backoff would have doubled after each."""
+    need("fbfd", kind)
+    s = Setup(lab, kind, families=("ipv4",), services=[dict(SERVICE, prefixes=[P4])]).start()
+    s.wait_up()
+    s.router.wait_route(P4)
+    for n in range(1, 5):
+        before = fbfd_state(s.agent)["established_transitions"]
+        t0 = time.monotonic()
+        reset_session(s.router, s.fbfd_ip)
+        back = wait_until(lambda: (lambda x: x if x["state"] == "Established"
+                                   and x["established_transitions"] > before else None)(
+            fbfd_state(s.agent)), 15, f"the session back after reset {n}", interval=0.05)
+        took = time.monotonic() - t0
+        print(f"[{kind}] reset {n}: Established again after {took:.2f} s")
+        assert back["established_transitions"] == before + 1, back
+        assert "Administrative Reset" in back["last_error"], back
+        assert back["administrative_resets"] == n, back
+        assert back["damping_drops"] == 0 and back["idle_holds"] == 0, back
+        assert took < 3.0, took   # 1 s × 1.25 + connect and OPEN; the 4th backed off is 8 s
+        s.router.wait_route(P4, timeout=10)
+    assert "not counted towards damping" in s.agent.log_text()
+
+
 # --- 8. SIGTERM: withdraw + Cease/Administrative Shutdown with a message ------------------
 def shutdown_seen(router, addr):
     """What the router recorded about the session's last NOTIFICATION."""

@@ -90,7 +90,7 @@ Duration retry_after_drop(Duration uptime) {
   EXPECT_EQ(h.session.connect_retry_counter(), 4u);
   h.establish();
   h.advance(uptime);
-  h.bytes(D::outbound, encode_notification(make_cease(CeaseSubcode::administrative_reset)));
+  h.last = h.session.on_closed(h.now, D::outbound);  // the connection is lost
   EXPECT_EQ(h.session.state(), State::Active);
   return since(h.now, *armed(h.last, TimerKind::ConnectRetry));
 }
@@ -167,6 +167,81 @@ TEST(Damping, SessionStaysIdleForTheIdleHoldTime) {
   ASSERT_EQ(all<StateChanged>(h.last).size(), 1u);
   EXPECT_EQ(all<StateChanged>(h.last)[0].reason.event, Event::IdleHoldTimer_Expires);
 }
+
+TEST(Damping, AnAdministrativeResetIsNotADrop) {
+  Damping d{DampingConfig{}};
+  d.record_drop(kT0, 10s);
+  d.record_drop(kT0 + 10s, 10s);
+  d.record_administrative_reset(10s);
+  EXPECT_EQ(d.recent_drops(kT0 + 20s), 2u);
+  EXPECT_FALSE(d.idle_hold(kT0 + 20s));
+  d.record_administrative_reset(301s);  // up a whole window: stable all the same
+  EXPECT_EQ(d.recent_drops(kT0 + 400s), 0u);
+}
+
+// The router's NOTIFICATION ends each of three sessions within five minutes.
+// RFC 4486 §4: damping is RECOMMENDED after Administrative Shutdown, Peer
+// De-configured, Connection Rejected and Out of Resources (a peer going away,
+// e.g. BIRD or FRR stopping), not after a reset that asks for the session
+// again; BFD Down (RFC 9384) is a failure.
+struct CeaseCase {
+  CeaseSubcode subcode;
+  bool damped;
+};
+
+class DampingAfterCease : public ::testing::TestWithParam<CeaseCase> {};
+
+TEST_P(DampingAfterCease, OnlyAPeerGoingAwayCounts) {
+  const CeaseCase c = GetParam();
+  Harness h;
+  for (int drop = 0; drop < 3; ++drop) {
+    h.establish();
+    h.advance(5s);
+    h.bytes(D::outbound, encode_notification(make_cease(c.subcode)));
+    if (drop < 2) {
+      ASSERT_EQ(h.session.state(), State::Active) << "drop " << drop;
+      h.advance_to(*h.session.timer_deadline(TimerKind::ConnectRetry));
+      h.timer(TimerKind::ConnectRetry);
+    }
+  }
+  std::string text;
+  for (const StateChanged& change : all<StateChanged>(h.last)) {
+    if (change.from == State::Established) text = change.reason.text;
+  }
+  ASSERT_FALSE(text.empty());
+  if (c.damped) {
+    EXPECT_EQ(h.session.state(), State::Idle);
+    EXPECT_TRUE(armed(h.last, TimerKind::IdleHold));
+    EXPECT_EQ(h.session.counters().idle_holds, 1u);
+    EXPECT_EQ(h.session.counters().administrative_resets, 0u);
+  } else {
+    EXPECT_EQ(h.session.state(), State::Active);
+    EXPECT_FALSE(armed(h.last, TimerKind::IdleHold));
+    // The backoff starts over: the first retry delay, not the fourth's 40 s.
+    auto retry = armed(h.last, TimerKind::ConnectRetry);
+    ASSERT_TRUE(retry);
+    EXPECT_LE(since(h.now, *retry), 5s * 5 / 4);
+    EXPECT_EQ(h.session.counters().idle_holds, 0u);
+    EXPECT_EQ(h.session.counters().administrative_resets, 3u);
+    EXPECT_EQ(h.session.damping().recent_drops(h.now), 0u);
+    EXPECT_NE(text.find("not counted towards damping"), std::string::npos) << text;
+  }
+  EXPECT_EQ(h.session.counters().session_drops, 3u);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Rfc4486, DampingAfterCease,
+    ::testing::Values(CeaseCase{CeaseSubcode::administrative_reset, false},
+                      CeaseCase{CeaseSubcode::other_configuration_change, false},
+                      CeaseCase{CeaseSubcode::administrative_shutdown, true},
+                      CeaseCase{CeaseSubcode::peer_deconfigured, true},
+                      CeaseCase{CeaseSubcode::connection_rejected, true},
+                      CeaseCase{CeaseSubcode::out_of_resources, true},
+                      CeaseCase{CeaseSubcode::bfd_down, true}),
+    [](const ::testing::TestParamInfo<CeaseCase>& i) {
+      return std::to_string(static_cast<int>(i.param.subcode)) +
+             (i.param.damped ? "_damped" : "_not_damped");
+    });
 
 TEST(Damping, ManualStopAndStartForgetTheHistory) {
   Harness h;
