@@ -21,6 +21,9 @@ DRAIN_TIME = 2.0
 GSHUT_MED = 4294967295                           # [maintenance] lower_preference = true
 # fbfd's peer oscillation damping (bgp/backoff.h, docs/operations.md):
 # 3 drops of an Established session within 300 s -> Idle for 30 s, doubling.
+# A router's Cease/Administrative Reset is no drop; the soak sends none (its
+# router restarts end sessions with Administrative Shutdown, Peer
+# De-configured or no NOTIFICATION at all, which all count).
 DAMP_THRESHOLD, DAMP_WINDOW, DAMP_HOLD, DAMP_MAX = 3, 300.0, 30.0, 300.0
 
 # Reconnecting is fbfd's job: it opens every BGP connection itself (it
