@@ -350,35 +350,51 @@ void BgpNeighbors::on_action(Entry& e, const bgp::Action& action) {
 }
 
 void BgpNeighbors::open_listeners(const Config& config) {
-  // RFC 4271 §8: passive neighbors wait for the router; listen only then.
-  std::map<std::string, std::pair<platform::Family, std::optional<platform::IpAddress>>> wanted;
+  // Every neighbor's connection is accepted, as RFC 4271 §8 has it: a
+  // router that comes back connects at once instead of waiting for our
+  // backed-off ConnectRetryTimer, and a collision is resolved by §6.8.
+  // `passive` neighbors are only accepted, never connected to.
+  struct Where {
+    platform::Family family;
+    std::optional<platform::IpAddress> address;
+    bool passive = false;  // a passive neighbor has no other way in
+  };
+  std::map<std::string, Where> wanted;
   for (const auto& n : config.neighbors) {
-    if (!n.passive) continue;
     const auto key = n.local_address ? n.local_address->to_string()
                                      : std::string(n.address.is_v4() ? "0.0.0.0" : "::");
-    wanted[key] = {n.address.family(), n.local_address};
+    Where& w = wanted.try_emplace(key, Where{n.address.family(), n.local_address}).first->second;
+    w.passive = w.passive || n.passive;
   }
   std::erase_if(listeners_, [&](const auto& kv) { return !wanted.contains(kv.first); });
   for (const auto& [key, where] : wanted) {
     if (!listeners_.contains(key)) {
-      auto fd = platform::listen_tcp({.family = where.first,
-                                      .bind_address = where.second,
+      auto fd = platform::listen_tcp({.family = where.family,
+                                      .bind_address = where.address,
                                       .bind_port = bgp::io::kBgpPort,
                                       .ttl = 255});
       if (!fd) {
-        spdlog::error("bgp: cannot listen on {} port 179: {}", key, fd.error().what);
+        // Port 179 may belong to another BGP daemon on this host: the
+        // active neighbors still work, we connect to them.
+        if (where.passive) {
+          spdlog::error("bgp: cannot listen on {} port 179: {}; passive neighbors there cannot "
+                        "connect", key, fd.error().what);
+        } else {
+          spdlog::warn("bgp: cannot listen on {} port 179: {}; fbfd connects to its neighbors "
+                       "there but does not accept their connections", key, fd.error().what);
+        }
         continue;
       }
       Listener& l = listeners_[key];
       l.fd = std::move(*fd);
       l.watch = std::make_unique<platform::FdWatch>(base_, l.fd.get(), EV_READ,
                                                     [this, &l](short) { on_accept(l); });
-      spdlog::info("bgp: listening on {} port 179 for passive neighbors", key);
+      spdlog::info("bgp: listening on {} port 179 for the neighbors' connections", key);
     }
     Listener& l = listeners_.at(key);
     l.md5_failed.clear();
     for (const auto& n : config.neighbors) {
-      if (n.address.family() != where.first || n.password.empty()) continue;
+      if (n.address.family() != where.family || n.password.empty()) continue;
       if (auto ok = platform::set_md5_key(l.fd.get(), n.address, n.password); !ok) {
         // Fail closed (RFC 2385 §4 gives no fallback): without the key on the
         // listener the kernel would accept this neighbor unsigned, so its

@@ -1,8 +1,8 @@
 #pragma once
 // The agent's side of BGP: one bgp::io::Neighbor per [[neighbor]], each with
 // an Adj-RIB-Out holding the service prefixes it should announce (attributes
-// per shared/spec/CONFIG.md via bgp/route_policy), a listener for passive
-// neighbors, logs, metrics, `show bgp` and `show routes`.
+// per shared/spec/CONFIG.md via bgp/route_policy), the listeners on port 179
+// for the neighbors' connections, logs, metrics, `show bgp` and `show routes`.
 
 #include <chrono>
 #include <map>

@@ -55,12 +55,11 @@ std::vector<CapabilityNeed> needed_capabilities(const Config& config,
   // Always, even with no managed service now: a reload may add one, and
   // capabilities cannot be regained.
   out.push_back({Capability::net_admin, "service addresses and dummy links"});
-  for (const auto& n : config.neighbors) {
-    if (n.passive) {
-      out.push_back({Capability::net_bind_service,
-                     "neighbor " + n.name + " is passive: listening on port 179"});
-      break;
-    }
+  // Every neighbor's connection is accepted (agent/bgp_neighbors.cpp); a
+  // reload that adds an address family or a local_address opens a listener.
+  if (!config.neighbors.empty()) {
+    out.push_back({Capability::net_bind_service,
+                   "BGP neighbors: listening on port 179 for their connections"});
   }
   std::string raw_why;
   if (bind_to_device_needs_net_raw(kernel_release)) {

@@ -3,7 +3,8 @@
 // its configuration needs (docs/operations.md "Privileges"):
 //   CAP_NET_ADMIN         always: service addresses and dummy links, also
 //                         those a reload adds;
-//   CAP_NET_BIND_SERVICE  when a neighbor is passive (listening on port 179);
+//   CAP_NET_BIND_SERVICE  when there is a BGP neighbor (listening on port 179
+//                         for the neighbors' connections);
 //   CAP_NET_RAW           when a BFD peer binds to an interface and the kernel
 //                         is older than 5.7 (SO_BINDTODEVICE needed it), or a
 //                         single-hop BFD session uses the Echo function (its

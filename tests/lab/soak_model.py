@@ -26,13 +26,14 @@ GSHUT_MED = 4294967295                           # [maintenance] lower_preferenc
 # De-configured or no NOTIFICATION at all, which all count).
 DAMP_THRESHOLD, DAMP_WINDOW, DAMP_HOLD, DAMP_MAX = 3, 300.0, 30.0, 300.0
 
-# Reconnecting is fbfd's job: it opens every BGP connection itself (it
-# listens only for `passive` neighbors, docs/operations.md), after its
+# Reconnecting is bounded by fbfd: it opens a BGP connection after its
 # ConnectRetry backoff (connect_retry 1 s doubling up to 60 s, +-25 %
 # jitter, reset once a session stayed up 60 s) or, when damped, the idle
 # hold. fbfd logs each delay it picks ("connect retry in 6.5s", "idle hold
 # 30.0s"); the soak extends a router's deadline to that moment + BASE, after
-# checking the delay is within the documented bounds (retry() below).
+# checking the delay is within the documented bounds (retry() below). The
+# routers connect too, and fbfd accepts them (not while damped: Idle
+# refuses), so a session may come back before that deadline.
 BACKOFF_MAX = 60.0
 PATH_KINDS = ("restart", "link-long-up", "link-short-up", "damping-over")
 HEALTH_REACTION = max(RISE, FALL) * CHECK_INTERVAL + CHECK_TIMEOUT   # docs/operations.md

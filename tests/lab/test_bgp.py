@@ -391,6 +391,31 @@ def test_router_restart_session_and_routes_return(lab, need, kind):
         assert seen_route(s.router.wait_route(prefix)) == expected_route(prefix, nh, False)
 
 
+@pytest.mark.parametrize("kind", ["bird", "frr"])   # GoBGP waits ~5 s after its start
+def test_a_router_that_comes_back_connects_at_once(lab, need, kind):
+    """fbfd starts while the router is down: its first connect is refused and
+    its next one is 7.5-12.5 s away (connect_retry 10 s; after a long outage
+    the backoff reaches 60 s). The router, started 2 s later, connects to
+    fbfd itself: fbfd accepts every neighbor's connection, not only a
+    passive one's (RFC 4271 §8), so the session is up within the router's
+    own connect delay (1 s in the lab)."""
+    need("fbfd", kind)
+    s = Setup(lab, kind, families=("ipv4",), services=[dict(SERVICE, prefixes=[P4])],
+              fbfd_kw={"connect_retry": "10s"})
+    s.agent.start()
+    wait_until(lambda: "TCP connect failed" in fbfd_state(s.agent)["last_error"]
+               or "TCP connect failed" in s.agent.log_text(), 10, "fbfd's first connect refused")
+    time.sleep(2)
+    t0 = time.monotonic()
+    s.router.start()
+    wait_fbfd_established(s.agent, timeout=20)
+    took = time.monotonic() - t0
+    print(f"[{kind}] Established {took:.2f} s after the router's start")
+    assert "TCP connection accepted (inbound)" in s.agent.log_text()
+    assert took < 5.0, took
+    s.router.wait_route(P4, timeout=5)
+
+
 def reset_session(router, addr):
     """The router's operator resets the session: `restart` in BIRD, `clear
     bgp` in FRR; both send Cease/Administrative Reset (RFC 4486)."""

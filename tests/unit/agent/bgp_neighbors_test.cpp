@@ -6,12 +6,19 @@
 #include <event2/event.h>
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <string>
 #include <thread>
 
 #include "platform/event.h"
 #include "platform/tcp.h"
+#include "platform/unique_fd.h"
 #include "tests/unit/own_network_namespace.h"
 
 namespace fbf::agent {
@@ -35,6 +42,12 @@ Config config(std::vector<NeighborConfig> neighbors) {
   return c;
 }
 
+// BgpNeighbors listens on port 179 for its neighbors' connections: as root,
+// a test gets a network namespace of its own, so that no test takes the
+// host's port or meets another test's listener (as another user the bind
+// fails, which BgpNeighbors only logs).
+void keep_off_the_hosts_port_179() { (void)::fbf::test::own_network_namespace(); }
+
 std::size_t count(const std::string& text, const std::string& what) {
   std::size_t n = 0;
   for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
@@ -42,6 +55,7 @@ std::size_t count(const std::string& text, const std::string& what) {
 }
 
 TEST(BgpNeighborsMetrics, ShowExactlyTheConfiguredNeighbors) {
+  keep_off_the_hosts_port_179();
   platform::EventBasePtr base = platform::make_event_base();
   Metrics metrics;
   BgpNeighbors bgp(base.get(), metrics);
@@ -80,6 +94,7 @@ int timers_added(event_base* base) {
 // wake-up of an idle daemon. A neighbor removed by a reload is polled until
 // its connections have closed, then nothing is left again.
 TEST(BgpNeighborsReaper, PollsOnlyWhileARemovedNeighborIsStillClosing) {
+  keep_off_the_hosts_port_179();
   platform::EventBasePtr base = platform::make_event_base();
   Metrics metrics;
   BgpNeighbors bgp(base.get(), metrics);
@@ -103,6 +118,7 @@ TEST(BgpNeighborsReaper, PollsOnlyWhileARemovedNeighborIsStillClosing) {
 // for BFD, and it would not come back when maintenance ends. The neighbor is
 // on loopback with nothing listening: no BGP session ever comes up.
 TEST(BgpNeighborsGrace, RunningOutDuringMaintenanceLeavesTheSessionToIt) {
+  keep_off_the_hosts_port_179();
   platform::EventBasePtr base = platform::make_event_base();
   Metrics metrics;
   BgpNeighbors bgp(base.get(), metrics);
@@ -154,6 +170,47 @@ TEST(BgpNeighborsProgress, AnOpenConnectionIsReported) {
   }
   EXPECT_EQ(seen, std::vector<BgpProgress>{BgpProgress::opened});
   EXPECT_EQ(bgp.show_bgp()["neighbors"][0]["state"], "OpenSent");
+}
+
+// A neighbor that is not passive is also accepted (RFC 4271 §8): a router
+// coming back connects at once instead of waiting for our backed-off retry.
+// fbfd listens on 127.0.0.1 (local_address) and connects to 127.0.0.2,
+// where nothing listens; the router's connection from 127.0.0.2 is taken
+// and answered with an OPEN.
+TEST(BgpNeighborsListen, AnActiveNeighborsConnectionIsAccepted) {
+  if (!::fbf::test::own_network_namespace()) GTEST_SKIP() << "needs root for a network namespace";
+  platform::EventBasePtr base = platform::make_event_base();
+  Metrics metrics;
+  BgpNeighbors bgp(base.get(), metrics);
+  std::vector<BgpProgress> seen;
+  bgp.on_progress([&](const std::string& name, BgpProgress p) {
+    if (name == "a") seen.push_back(p);
+  });
+  NeighborConfig n = neighbor("a", "127.0.0.2");
+  n.local_address = IpAddress::parse("127.0.0.1");
+  ASSERT_FALSE(n.passive);
+  ASSERT_TRUE(bgp.apply(config({n})).empty());
+  event_base_loop(base.get(), EVLOOP_NONBLOCK);  // our own connect is refused
+
+  platform::UniqueFd router{::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)};
+  ASSERT_TRUE(router);
+  sockaddr_in from{.sin_family = AF_INET, .sin_port = 0, .sin_addr = {htonl(0x7f000002)}, .sin_zero = {}};
+  sockaddr_in to{.sin_family = AF_INET, .sin_port = htons(179), .sin_addr = {htonl(0x7f000001)}, .sin_zero = {}};
+  ASSERT_EQ(::bind(router.get(), reinterpret_cast<sockaddr*>(&from), sizeof from), 0);
+  ASSERT_EQ(::connect(router.get(), reinterpret_cast<sockaddr*>(&to), sizeof to), 0)
+      << "nothing listens for an active neighbor: " << std::strerror(errno);
+
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (seen.empty() && std::chrono::steady_clock::now() < end) {
+    event_base_loop(base.get(), EVLOOP_NONBLOCK);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  EXPECT_EQ(seen, std::vector<BgpProgress>{BgpProgress::opened});
+  EXPECT_EQ(bgp.show_bgp()["neighbors"][0]["state"], "OpenSent");
+  std::uint8_t header[19] = {};
+  ASSERT_EQ(::recv(router.get(), header, sizeof header, MSG_DONTWAIT), 19);
+  EXPECT_EQ(header[0], 0xff);
+  EXPECT_EQ(header[18], 1) << "an OPEN";
 }
 
 }  // namespace

@@ -67,7 +67,6 @@ constexpr const char* kOld = "5.6.0";
 
 TEST(NeededCapabilities, NetAdminAlwaysAndNothingElseForAPlainConfig) {
   Config c;
-  c.neighbors.push_back(neighbor("r1", false));
   c.bfd_peers.push_back(bfd_peer("192.0.2.1", ""));
   EXPECT_EQ(capabilities(needed_capabilities(c, kNew)),
             (std::vector<Capability>{Capability::net_admin}));
@@ -75,17 +74,22 @@ TEST(NeededCapabilities, NetAdminAlwaysAndNothingElseForAPlainConfig) {
             (std::vector<Capability>{Capability::net_admin}));
 }
 
-TEST(NeededCapabilities, APassiveNeighborNeedsToBindPort179Once) {
-  Config c;
-  c.neighbors.push_back(neighbor("r1", false));
-  c.neighbors.push_back(neighbor("r2", true));
-  c.neighbors.push_back(neighbor("r3", true));
-  const auto needs = needed_capabilities(c, kNew);
-  EXPECT_EQ(capabilities(needs),
-            (std::vector<Capability>{Capability::net_admin, Capability::net_bind_service}));
-  const auto* bind = need(needs, Capability::net_bind_service);
-  ASSERT_TRUE(bind);
-  EXPECT_NE(bind->why.find("neighbor r2 is passive"), std::string::npos) << bind->why;
+// Every neighbor's connection is accepted, passive or not: port 179, once.
+TEST(NeededCapabilities, NeighborsNeedToBindPort179Once) {
+  for (bool passive : {false, true}) {
+    Config c;
+    c.neighbors.push_back(neighbor("r1", passive));
+    c.neighbors.push_back(neighbor("r2", true));
+    const auto needs = needed_capabilities(c, kNew);
+    EXPECT_EQ(capabilities(needs),
+              (std::vector<Capability>{Capability::net_admin, Capability::net_bind_service}));
+    const auto* bind = need(needs, Capability::net_bind_service);
+    ASSERT_TRUE(bind);
+    EXPECT_NE(bind->why.find("listening on port 179"), std::string::npos) << bind->why;
+  }
+  Config active;
+  active.neighbors.push_back(neighbor("r1", false));
+  EXPECT_TRUE(need(needed_capabilities(active, kNew), Capability::net_bind_service));
 }
 
 TEST(NeededCapabilities, AnInterfaceBoundBfdPeerNeedsNetRawOnlyBeforeLinux57) {
@@ -132,7 +136,8 @@ TEST(NeededCapabilities, TheBfdEchoFunctionNeedsNetRawForItsLinkLayerSocket) {
   neigh.neighbors[0].bfd = BfdSettings{};
   neigh.neighbors[0].bfd->timers.echo_tx = Duration{50};
   EXPECT_EQ(capabilities(needed_capabilities(neigh, kNew)),
-            (std::vector<Capability>{Capability::net_admin, Capability::net_raw}));
+            (std::vector<Capability>{Capability::net_admin, Capability::net_bind_service,
+                                     Capability::net_raw}));
 
   // Looping the peer's echoes back (echo_rx) also needs the socket: RFC-style
   // echoes are addressed to the peer and only seen at the link layer.
