@@ -236,6 +236,7 @@ BfdSessions::BfdSessions(event_base* base, Metrics& metrics, InterfaceSnapshot i
           base, random_, [this](const bfd::io::StateEvent& e) { on_state_changed(e); })),
       interfaces_(interfaces ? std::move(interfaces)
                              : InterfaceSnapshot(platform::interface_prefixes)),
+      heard_timer_(base, [this] { poll_heard(); }),
       resolve_timer_(base, [this] { resolve_interfaces(); }) {
   service_->on_late_wakeup([this](std::chrono::microseconds late) { on_late_wakeup(late); });
   const char* help = "BFD datagrams dropped before reaching a session, by reason";
@@ -364,8 +365,7 @@ void BfdSessions::add(const SessionSpec& spec) {
   if (admin_down_.contains(spec.name)) apply_admin(*id);  // maintenance
   if (spec.role == bfd::Role::Passive) {
     follows_bgp_.insert(*id);
-    held_for_bgp_.insert(*id);
-    apply_admin(*id);
+    hold(*id);
     spdlog::info("bfd {} {}: AdminDown until BGP is Established", spec.name,
                  spec.key.peer.to_string());
   }
@@ -401,13 +401,13 @@ void BfdSessions::on_bgp(const std::string& neighbor, BgpProgress progress) {
       spdlog::info("bfd {} {}: BGP Established: leaving AdminDown in {} ms", neighbor, peer,
                    kAfterBgp.count());
       waiter(id).arm(kAfterBgp);
-    } else if (bgp_without_bfd_.contains(id) && held_for_bgp_.insert(id).second) {
+    } else if (bgp_without_bfd_.contains(id) && !held_for_bgp_.contains(id)) {
       // A router restarting brings its BFD back before BGP; one that
       // re-creates its session at Established (FRR) would close BGP again.
       waiter(id).cancel();
       spdlog::info("bfd {} {}: BGP left Established: AdminDown until it is Established "
                    "again (RFC 5880 §6.8.16)", neighbor, peer);
-      apply_admin(id);
+      hold(id);
     }
   }
 }
@@ -415,9 +415,41 @@ void BfdSessions::on_bgp(const std::string& neighbor, BgpProgress progress) {
 // Its timer runs only while it is held: to release it.
 bool BfdSessions::waiting_for_bgp(SessionId id) const { return held_for_bgp_.contains(id); }
 
+namespace {
+std::uint64_t discarded_in_admin_down(const bfd::Session& s) {
+  return s.counters().drops[static_cast<std::size_t>(bfd::RxDrop::admin_down)];
+}
+}  // namespace
+
+void BfdSessions::hold(SessionId id) {
+  held_for_bgp_.insert(id);
+  const auto* session = service_->engine().find(id);
+  heard_[id] = session != nullptr ? discarded_in_admin_down(*session) : 0;
+  if (!heard_timer_.pending()) heard_timer_.arm(kHeardPoll);
+  apply_admin(id);
+}
+
+void BfdSessions::poll_heard() {
+  std::vector<std::string> heard;
+  for (auto& [id, seen] : heard_) {
+    const auto* session = service_->engine().find(id);
+    const auto* spec = service_->engine().spec(id);
+    if (session == nullptr || spec == nullptr || discarded_in_admin_down(*session) == seen)
+      continue;
+    seen = discarded_in_admin_down(*session);
+    heard.push_back(spec->name);
+  }
+  if (!heard_.empty()) heard_timer_.arm(kHeardPoll);
+  // After the walk: the hook reaches BGP, which may report back (on_bgp).
+  for (const auto& name : heard) {
+    if (peer_heard_) peer_heard_(name);
+  }
+}
+
 void BfdSessions::release(SessionId id) {
   const auto* spec = service_->engine().spec(id);
   if (spec == nullptr || held_for_bgp_.erase(id) == 0) return;
+  heard_.erase(id);
   waiter(id).cancel();
   spdlog::info("bfd {} {}: leaving AdminDown: sending, with a Poll until Up", spec->name,
                spec->key.peer.to_string());
@@ -439,6 +471,7 @@ void BfdSessions::remove(SessionId id) {
   waiting_for_bgp_.erase(id);
   follows_bgp_.erase(id);
   held_for_bgp_.erase(id);
+  heard_.erase(id);
   bgp_without_bfd_.erase(id);
   service_->remove(id);
   spdlog::info("bfd {} {}: session removed (AdminDown sent)", spec.name,
@@ -521,6 +554,7 @@ bool BfdSessions::rebind(SessionId id, Binding& b, const platform::ConnectedLook
 
 void BfdSessions::shutdown() {
   resolve_timer_.cancel();
+  heard_timer_.cancel();
   service_->admin_down_all();
 }
 

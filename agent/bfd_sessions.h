@@ -30,6 +30,12 @@
 // whenever BGP leaves Established: a restarting router brings its BFD back
 // before its BGP, which is FRR's case above once more. Without that proof
 // it keeps running while BGP is down.
+//
+// A held session still counts the router's packets it discards: every
+// kHeardPoll, a count that grew tells the BGP side that the router is up
+// (on_peer_heard), which then connects at once instead of at its backed-off
+// retry (bgp::Session::peer_alive). The poll runs only while a session is
+// held: never while everything is up.
 
 #include <chrono>
 #include <expected>
@@ -71,6 +77,7 @@ class BfdSessions {
   static constexpr std::chrono::seconds kResolveBound{10};
   static constexpr std::chrono::milliseconds kAfterBgp{100};
   static constexpr std::chrono::seconds kWaitAfterBgpOpen{1};
+  static constexpr std::chrono::milliseconds kHeardPoll{250};
 
   BfdSessions(event_base* base, Metrics& metrics, InterfaceSnapshot interfaces = {});
   ~BfdSessions();
@@ -91,6 +98,11 @@ class BfdSessions {
   void resolve_interfaces();
 
   void on_state(Listener listener) { listeners_.push_back(std::move(listener)); }
+  // A session held for BGP received the router's packets since the last
+  // poll: the router is up, though BGP is not (see above).
+  void on_peer_heard(std::function<void(const std::string& neighbor)> hook) {
+    peer_heard_ = std::move(hook);
+  }
   // The neighbor's BGP session opened (its waiting BFD session sends
   // kWaitAfterBgpOpen later unless BGP is Established first), reached
   // Established (it sends kAfterBgp from now) or left it (it is held again,
@@ -111,6 +123,10 @@ class BfdSessions {
   // AdminDown while maintenance or its BGP holds it, else not.
   void apply_admin(bfd::SessionId id);
   platform::Timer& waiter(bfd::SessionId id);
+  // Holds the session for BGP (AdminDown) and watches for the router's packets.
+  void hold(bfd::SessionId id);
+  // kHeardPoll: the held sessions whose discarded packets grew.
+  void poll_heard();
   bool waiting_for_bgp(bfd::SessionId id) const;
   // The per-session families: collectors over the live sessions, once.
   void register_metrics();
@@ -139,6 +155,9 @@ class BfdSessions {
   std::set<bfd::SessionId> follows_bgp_;      // neighbors' sessions without bfd_strict
   std::set<bfd::SessionId> held_for_bgp_;     // AdminDown until their BGP lets them go
   std::set<bfd::SessionId> bgp_without_bfd_;  // their router went Established without BFD Up
+  std::map<bfd::SessionId, std::uint64_t> heard_;  // held: the AdminDown discards seen so far
+  std::function<void(const std::string&)> peer_heard_;
+  platform::Timer heard_timer_;
   std::string snapshot_error_;                  // last getifaddrs failure logged
   platform::Timer resolve_timer_;
   WarningThrottle late_warnings_{std::chrono::minutes(1)};

@@ -161,6 +161,12 @@ void BgpNeighbors::start_neighbor(const NeighborConfig& n, const Config& config)
   raw->neighbor->start();
 }
 
+void BgpNeighbors::on_peer_heard(const std::string& neighbor) {
+  auto it = entries_.find(neighbor);
+  if (it == entries_.end()) return;
+  it->second->neighbor->peer_alive("the router's BFD packets arrive");
+}
+
 void BgpNeighbors::on_bfd(const bfd::SessionSpec& spec, const bfd::StateChanged& change) {
   for (auto& [name, e] : entries_) {
     const auto& n = e->config;

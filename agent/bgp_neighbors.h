@@ -53,6 +53,9 @@ class BgpNeighbors {
   // A Down the peer signalled waits kPeerSignalledDownGrace for Up first
   // (RFC 5882 §3.1; agent/bfd_coupling.h says why).
   void on_bfd(const bfd::SessionSpec& spec, const bfd::StateChanged& change);
+  // The neighbor's BFD session, waiting for BGP, heard the router: it is up,
+  // so a session waiting to retry connects now (bgp::Session::peer_alive).
+  void on_peer_heard(const std::string& neighbor);
   // How BgpNeighbors learns a neighbor's current BFD state (bfd_strict at
   // start and on reload).
   using BfdQuery = std::function<std::optional<bfd::State>(const NeighborConfig&)>;

@@ -53,6 +53,7 @@ std::expected<std::unique_ptr<Daemon>, std::string> Daemon::start(Config config,
       [bgp](const bfd::SessionSpec& spec, const bfd::StateChanged& c) { bgp->on_bfd(spec, c); });
   daemon->bgp_->on_progress(
       [bfd](const std::string& name, BgpProgress progress) { bfd->on_bgp(name, progress); });
+  daemon->bfd_->on_peer_heard([bgp](const std::string& name) { bgp->on_peer_heard(name); });
   Daemon* self_ptr = daemon.get();
   Services::Hooks hooks;
   hooks.routes_changed = [bgp] { bgp->refresh_all(); };

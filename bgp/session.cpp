@@ -134,6 +134,23 @@ Actions Session::reset(TimePoint now, CeaseSubcode subcode, std::string_view mes
   return out;
 }
 
+Actions Session::peer_alive(TimePoint now, std::string_view why) {
+  Actions out;
+  if (!started_ || config_.passive || base_ != State::Active || connecting_ || any_connection())
+    return out;
+  if (alive_connect_ && now - *alive_connect_ < config_.connect_retry.initial) return out;
+  alive_connect_ = now;
+  // The peer came back while the backoff had grown (up to its maximum while
+  // it was away): what the ConnectRetryTimer would do on expiry, now.
+  retries_ = 0;
+  connect(now, out);
+  report(Reason{.event = Event::ConnectRetryTimer_Expires,
+                .text = std::string(why) + ": connecting now (attempt " +
+                        std::to_string(counters_.connect_attempts) + ")"},
+         out);
+  return out;
+}
+
 // ---- TCP events ----
 
 bool Session::accepts(Direction d) const {

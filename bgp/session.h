@@ -56,6 +56,13 @@ class Session {
   // administrative_reset / other_configuration_change. Nothing happens while
   // no connection is open (the session is already retrying).
   Actions reset(TimePoint now, CeaseSubcode subcode, std::string_view message = {});
+  // The peer showed it is up by other means than BGP (its BFD packets,
+  // agent/bfd_sessions.h) while the session waits in Active for its next
+  // connect: connect now, the backoff from the start. At most once per
+  // connect_retry.initial; nothing in Idle (stopped or damped: §8.2.2) or
+  // while a connection is open or being opened, nor when passive. `why`
+  // starts the logged reason.
+  Actions peer_alive(TimePoint now, std::string_view why);
 
   // ---- TCP events (RFC 4271 §8.1.4) ----
 
@@ -122,6 +129,7 @@ class Session {
   State base_ = State::Idle;  // Idle, Connect or Active: the state without connections
   bool connecting_ = false;   // an outbound connect attempt is under way
   std::uint32_t retries_ = 0;
+  std::optional<TimePoint> alive_connect_;  // the last connect peer_alive() made
   State reported_ = State::Idle;
   std::array<std::optional<Fsm>, 2> connections_;
   std::optional<SessionInfo> established_;

@@ -62,6 +62,10 @@ void Neighbor::reset(CeaseSubcode subcode, std::string_view message) {
   execute(session_.reset(Clock::now(), subcode, message));
 }
 
+void Neighbor::peer_alive(std::string_view why) {
+  execute(session_.peer_alive(Clock::now(), why));
+}
+
 void Neighbor::send_updates(std::span<const std::vector<std::uint8_t>> messages) {
   if (messages.empty()) return;
   execute(session_.send_updates(Clock::now(), messages));

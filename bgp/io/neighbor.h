@@ -54,6 +54,8 @@ class Neighbor {
   void start();
   void stop(CeaseSubcode subcode, std::string_view message);
   void reset(CeaseSubcode subcode, std::string_view message);
+  // Session::peer_alive: the peer is up, connect now if waiting to retry.
+  void peer_alive(std::string_view why);
   void send_updates(std::span<const std::vector<std::uint8_t>> messages);
   // An inbound connection the listener matched to this neighbor.
   void adopt(platform::UniqueFd fd);

@@ -268,3 +268,49 @@ def test_router_restart_costs_one_bgp_session(lab, need, kind, first):
         assert n["state"] == "Established" and n["established_transitions"] == 1 + restart, n
         assert "BFD Down" not in n["last_error"], n
         assert PREFIX in router.routes(), f"the route left {kind} again"
+
+
+def next_retry_at_least(agent, seconds, since_pos):
+    """The first "connect retry in N s" fbfd logged after since_pos with
+    N >= seconds, or None."""
+    import re
+    for m in re.finditer(r"TCP connect failed, retry in ([0-9.]+)s", agent.log_text()[since_pos:]):
+        if float(m.group(1)) >= seconds:
+            return float(m.group(1))
+    return None
+
+
+@pytest.mark.parametrize("kind", ["bird", "frr"])
+def test_the_routers_bfd_brings_bgp_back_at_once(lab, need, kind):
+    """A passive router (it only listens) is stopped until fbfd's connect
+    retries have backed off to a next attempt at least 8 s away (connect_retry
+    3 s, doubling). The router starts right after that refused attempt: its
+    BFD reaches fbfd's held session first, and fbfd connects at once
+    (bgp::Session::peer_alive) instead of at that retry."""
+    need(kind, "fbfd")
+    r, h = lab.add_node("r"), lab.add_node("h")
+    link = lab.add_link(r, h)
+    router = ROUTERS[kind](r, asn=65000, router_id=link.ip_a(),
+                           neighbors=[Neighbor(link.ip_b(), 65001, bfd=BFD_FAST, passive=True)])
+    agent = Fbfd(h, local_as=65001, router_id=link.ip_b(),
+                 neighbors=[{"name": "router", "address": link.ip_a(), "remote_as": 65000,
+                             "hold_time": "9s", "connect_retry": "3s",
+                             "bfd": {"min_tx": "100ms", "min_rx": "100ms", "multiplier": 3}}],
+                 services=[{"name": "web", "prefixes": [PREFIX]}])
+    router.start()
+    agent.start()
+    router.wait_route(PREFIX, timeout=20)
+    wait_until(lambda: neighbor(agent)["bfd"] == "Up", 10, "BFD Up")
+    pos = len(agent.log_text())
+    router.stop()
+    retry = wait_until(lambda: next_retry_at_least(agent, 8.0, pos), 30,
+                       "a refused connect with the next retry >= 8 s away", interval=0.02)
+    t0 = time.monotonic()
+    router.start()
+    wait_until(lambda: neighbor(agent)["state"] == "Established", 20, "BGP back", interval=0.05)
+    took = time.monotonic() - t0
+    print(f"[{kind}] BGP Established {took:.2f} s after the router's start "
+          f"(fbfd's own retry was {retry:.1f} s away)")
+    assert "the router's BFD packets arrive: connecting now" in agent.log_text()
+    assert took < 5.0, took
+    router.wait_route(PREFIX, timeout=5)

@@ -168,6 +168,34 @@ TEST_F(BfdBindingTest, NeighborSessionSendsOnceItsBgpIsEstablished) {
                   [&] { s->on_bgp("rtr", BgpProgress::established); });
 }
 
+// A session held for BGP discards the router's packets, and tells the BGP
+// side that the router is up (on_peer_heard, polled every kHeardPoll), so
+// that BGP connects now instead of at its backed-off retry. Nothing is
+// reported while nothing arrives, nor once the session runs.
+TEST_F(BfdBindingTest, AHeldSessionReportsThatItHearsTheRouter) {
+  on("lo", lo_);
+  auto s = make();
+  std::vector<std::string> heard;
+  s->on_peer_heard([&](const std::string& name) { heard.push_back(name); });
+  ASSERT_TRUE(s->apply(parse(kNeighbor)).empty());
+  const auto id = only(*s, "127.0.0.2");
+  run_until([] { return false; }, 0.6);
+  EXPECT_TRUE(heard.empty());
+
+  send_down(0, 1);  // the router's BFD, before its BGP
+  ASSERT_TRUE(run_until([&] { return !heard.empty(); }, 1.0)) << "not reported";
+  EXPECT_EQ(heard, std::vector<std::string>{"rtr"});
+  run_until([] { return false; }, 0.6);
+  EXPECT_EQ(heard.size(), 1u) << "reported again without a new packet";
+  EXPECT_EQ(state(*s, id), bfd::State::AdminDown);
+
+  expect_released(*s, id, BfdSessions::kAfterBgp,
+                  [&] { s->on_bgp("rtr", BgpProgress::established); });
+  send_down(0, 1);
+  run_until([] { return false; }, 0.6);
+  EXPECT_EQ(heard.size(), 1u) << "reported while running";
+}
+
 // BGP came up while BFD was not Up: the router does not wait for BFD, so a
 // BGP session going down holds BFD AdminDown (diag 7) until BGP is
 // Established again — a restarting router (FRR) brings BFD back first and

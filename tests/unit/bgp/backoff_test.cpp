@@ -261,6 +261,68 @@ TEST(Damping, ManualStopAndStartForgetTheHistory) {
   EXPECT_EQ(h.session.damping().recent_drops(h.now), 0u);
 }
 
+// The peer shows it is up by other means (its BFD packets) while the
+// backoff has grown: connect now, the backoff from the start, and at most
+// once per connect_retry.initial.
+TEST(PeerAlive, ConnectsAtOnceAndStartsTheBackoffOver) {
+  Harness h;
+  h.start();
+  for (int i = 0; i < 4; ++i) {  // refused four times: the next try is ~60 s away
+    h.last = h.session.on_connect_failed(h.now);
+    h.advance_to(*h.session.timer_deadline(TimerKind::ConnectRetry));
+    h.timer(TimerKind::ConnectRetry);
+  }
+  h.last = h.session.on_connect_failed(h.now);
+  ASSERT_EQ(h.session.state(), State::Active);
+  ASSERT_GE(since(h.now, *h.session.timer_deadline(TimerKind::ConnectRetry)), 45s);
+
+  h.advance(3s);
+  h.last = h.session.peer_alive(h.now, "its BFD");
+  EXPECT_EQ(count<Connect>(h.last), 1u);
+  EXPECT_EQ(h.session.state(), State::Connect);
+  EXPECT_EQ(h.session.connect_retry_counter(), 0u);
+  auto changes = all<StateChanged>(h.last);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].reason.text.rfind("its BFD: connecting now", 0), 0u) << changes[0].reason.text;
+
+  // Refused again (the router's BGP is not listening yet): the next retry is
+  // the first one's, 5 s ± 25 %, and the peer being heard again within 5 s
+  // does not connect once more.
+  h.last = h.session.on_connect_failed(h.now);
+  EXPECT_LE(since(h.now, *h.session.timer_deadline(TimerKind::ConnectRetry)), 12500ms);
+  h.advance(4s);
+  EXPECT_EQ(count<Connect>(h.session.peer_alive(h.now, "its BFD")), 0u);
+  h.advance(1s);
+  EXPECT_EQ(count<Connect>(h.session.peer_alive(h.now, "its BFD")), 1u);
+}
+
+TEST(PeerAlive, DoesNothingUnlessWaitingToRetry) {
+  Harness h;
+  EXPECT_TRUE(h.session.peer_alive(h.now, "x").empty());  // stopped: Idle
+  h.start();                                             // connecting
+  EXPECT_EQ(count<Connect>(h.session.peer_alive(h.now, "x")), 0u);
+  h.establish();
+  EXPECT_TRUE(h.session.peer_alive(h.now, "x").empty());
+
+  SessionConfig passive = default_config();
+  passive.passive = true;
+  Harness p(passive);
+  p.start();
+  EXPECT_TRUE(p.session.peer_alive(p.now, "x").empty());
+
+  Harness damped;  // three drops: Idle for the IdleHoldTime (§8.2.2)
+  for (int drop = 0; drop < 3; ++drop) {
+    damped.establish();
+    damped.last = damped.session.on_closed(damped.now, D::outbound);
+    if (drop < 2) {
+      damped.advance_to(*damped.session.timer_deadline(TimerKind::ConnectRetry));
+      damped.timer(TimerKind::ConnectRetry);
+    }
+  }
+  ASSERT_EQ(damped.session.state(), State::Idle);
+  EXPECT_TRUE(damped.session.peer_alive(damped.now, "x").empty());
+}
+
 TEST(Passive, NeverConnects) {
   SessionConfig c = default_config();
   c.passive = true;
