@@ -208,6 +208,22 @@ def test_bgp_going_down_ends_the_grace(lab, need):
 ROUTERS = {"bird": Bird, "frr": Frr}
 
 
+def router_and_fbfd(lab, kind, connect_retry, passive_router=False):
+    """A BIRD or FRR router and fbfd on one link, BGP with BFD at 100 ms x 3
+    (not started)."""
+    r, h = lab.add_node("r"), lab.add_node("h")
+    link = lab.add_link(r, h)
+    router = ROUTERS[kind](r, asn=65000, router_id=link.ip_a(),
+                           neighbors=[Neighbor(link.ip_b(), 65001, bfd=BFD_FAST,
+                                               passive=passive_router)])
+    agent = Fbfd(h, local_as=65001, router_id=link.ip_b(),
+                 neighbors=[{"name": "router", "address": link.ip_a(), "remote_as": 65000,
+                             "hold_time": "9s", "connect_retry": connect_retry,
+                             "bfd": {"min_tx": "100ms", "min_rx": "100ms", "multiplier": 3}}],
+                 services=[{"name": "web", "prefixes": [PREFIX]}])
+    return router, agent
+
+
 @pytest.mark.parametrize("kind,first", [("bird", "router"), ("frr", "router"), ("frr", "fbfd")])
 def test_router_restart_costs_one_bgp_session(lab, need, kind, first):
     """The router restarts twice. Its BFD comes back before its BGP, and FRR's
@@ -218,15 +234,7 @@ def test_router_restart_costs_one_bgp_session(lab, need, kind, first):
     first="fbfd": fbfd runs before the router does (a host up before its
     router): its BFD must not come Up with the router's BFD before BGP."""
     need(kind, "fbfd")
-    r, h = lab.add_node("r"), lab.add_node("h")
-    link = lab.add_link(r, h)
-    router = ROUTERS[kind](r, asn=65000, router_id=link.ip_a(),
-                           neighbors=[Neighbor(link.ip_b(), 65001, bfd=BFD_FAST)])
-    agent = Fbfd(h, local_as=65001, router_id=link.ip_b(),
-                 neighbors=[{"name": "router", "address": link.ip_a(), "remote_as": 65000,
-                             "hold_time": "9s", "connect_retry": "1s",
-                             "bfd": {"min_tx": "100ms", "min_rx": "100ms", "multiplier": 3}}],
-                 services=[{"name": "web", "prefixes": [PREFIX]}])
+    router, agent = router_and_fbfd(lab, kind, connect_retry="1s")
     if first == "fbfd":
         agent.start()
         time.sleep(2)   # BGP cannot connect yet
@@ -288,15 +296,7 @@ def test_the_routers_bfd_brings_bgp_back_at_once(lab, need, kind):
     BFD reaches fbfd's held session first, and fbfd connects at once
     (bgp::Session::peer_alive) instead of at that retry."""
     need(kind, "fbfd")
-    r, h = lab.add_node("r"), lab.add_node("h")
-    link = lab.add_link(r, h)
-    router = ROUTERS[kind](r, asn=65000, router_id=link.ip_a(),
-                           neighbors=[Neighbor(link.ip_b(), 65001, bfd=BFD_FAST, passive=True)])
-    agent = Fbfd(h, local_as=65001, router_id=link.ip_b(),
-                 neighbors=[{"name": "router", "address": link.ip_a(), "remote_as": 65000,
-                             "hold_time": "9s", "connect_retry": "3s",
-                             "bfd": {"min_tx": "100ms", "min_rx": "100ms", "multiplier": 3}}],
-                 services=[{"name": "web", "prefixes": [PREFIX]}])
+    router, agent = router_and_fbfd(lab, kind, connect_retry="3s", passive_router=True)
     router.start()
     agent.start()
     router.wait_route(PREFIX, timeout=20)

@@ -48,6 +48,15 @@ Config config(std::vector<NeighborConfig> neighbors) {
 // fails, which BgpNeighbors only logs).
 void keep_off_the_hosts_port_179() { (void)::fbf::test::own_network_namespace(); }
 
+// Runs the loop until something was reported, for 2 s at most.
+void run_until_reported(event_base* base, const std::vector<BgpProgress>& seen) {
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (seen.empty() && std::chrono::steady_clock::now() < end) {
+    event_base_loop(base, EVLOOP_NONBLOCK);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+}
+
 std::size_t count(const std::string& text, const std::string& what) {
   std::size_t n = 0;
   for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
@@ -163,11 +172,7 @@ TEST(BgpNeighborsProgress, AnOpenConnectionIsReported) {
     if (name == "a") seen.push_back(p);
   });
   ASSERT_TRUE(bgp.apply(config({neighbor("a", "127.0.0.2")})).empty());
-  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-  while (seen.empty() && std::chrono::steady_clock::now() < end) {
-    event_base_loop(base.get(), EVLOOP_NONBLOCK);
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
+  run_until_reported(base.get(), seen);
   EXPECT_EQ(seen, std::vector<BgpProgress>{BgpProgress::opened});
   EXPECT_EQ(bgp.show_bgp()["neighbors"][0]["state"], "OpenSent");
 }
@@ -200,11 +205,7 @@ TEST(BgpNeighborsListen, AnActiveNeighborsConnectionIsAccepted) {
   ASSERT_EQ(::connect(router.get(), reinterpret_cast<sockaddr*>(&to), sizeof to), 0)
       << "nothing listens for an active neighbor: " << std::strerror(errno);
 
-  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-  while (seen.empty() && std::chrono::steady_clock::now() < end) {
-    event_base_loop(base.get(), EVLOOP_NONBLOCK);
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
+  run_until_reported(base.get(), seen);
   EXPECT_EQ(seen, std::vector<BgpProgress>{BgpProgress::opened});
   EXPECT_EQ(bgp.show_bgp()["neighbors"][0]["state"], "OpenSent");
   std::uint8_t header[19] = {};
