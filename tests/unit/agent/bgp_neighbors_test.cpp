@@ -214,5 +214,34 @@ TEST(BgpNeighborsListen, AnActiveNeighborsConnectionIsAccepted) {
   EXPECT_EQ(header[18], 1) << "an OPEN";
 }
 
+// Anyone else reaching the listener is closed at once, without a byte.
+TEST(BgpNeighborsListen, AnAddressThatIsNoNeighborIsClosed) {
+  if (!::fbf::test::own_network_namespace()) GTEST_SKIP() << "needs root for a network namespace";
+  platform::EventBasePtr base = platform::make_event_base();
+  Metrics metrics;
+  BgpNeighbors bgp(base.get(), metrics);
+  NeighborConfig n = neighbor("a", "127.0.0.2");
+  n.local_address = IpAddress::parse("127.0.0.1");
+  ASSERT_TRUE(bgp.apply(config({n})).empty());
+
+  platform::UniqueFd stranger{::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)};
+  ASSERT_TRUE(stranger);
+  sockaddr_in from{.sin_family = AF_INET, .sin_port = 0, .sin_addr = {htonl(0x7f000003)}, .sin_zero = {}};
+  sockaddr_in to{.sin_family = AF_INET, .sin_port = htons(179), .sin_addr = {htonl(0x7f000001)}, .sin_zero = {}};
+  ASSERT_EQ(::bind(stranger.get(), reinterpret_cast<sockaddr*>(&from), sizeof from), 0);
+  ASSERT_EQ(::connect(stranger.get(), reinterpret_cast<sockaddr*>(&to), sizeof to), 0);
+  std::uint8_t byte = 0;
+  ssize_t got = -1;
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (std::chrono::steady_clock::now() < end) {
+    event_base_loop(base.get(), EVLOOP_NONBLOCK);
+    got = ::recv(stranger.get(), &byte, 1, MSG_DONTWAIT);
+    if (got >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  EXPECT_EQ(got, 0) << "not closed: " << std::strerror(errno);
+  EXPECT_NE(bgp.show_bgp()["neighbors"][0]["state"], "OpenSent") << "the stranger was answered";
+}
+
 }  // namespace
 }  // namespace fbf::agent
