@@ -57,6 +57,33 @@ void run_until_reported(event_base* base, const std::vector<BgpProgress>& seen) 
   }
 }
 
+// A BgpNeighbors on its own loop that records neighbor "a"'s progress.
+struct Watched {
+  platform::EventBasePtr base = platform::make_event_base();
+  Metrics metrics;
+  BgpNeighbors bgp{base.get(), metrics};
+  std::vector<BgpProgress> seen;
+  Watched() {
+    bgp.on_progress([this](const std::string& name, BgpProgress p) {
+      if (name == "a") seen.push_back(p);
+    });
+  }
+};
+
+// A TCP connection from 127.0.0.`host` to the listener on 127.0.0.1:179;
+// an invalid fd when it was refused (errno says why).
+platform::UniqueFd connect_to_listener(std::uint8_t host) {
+  platform::UniqueFd fd{::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)};
+  sockaddr_in from{.sin_family = AF_INET, .sin_port = 0,
+                   .sin_addr = {htonl(0x7f000000u | host)}, .sin_zero = {}};
+  sockaddr_in to{.sin_family = AF_INET, .sin_port = htons(179),
+                 .sin_addr = {htonl(0x7f000001u)}, .sin_zero = {}};
+  if (!fd || ::bind(fd.get(), reinterpret_cast<sockaddr*>(&from), sizeof from) != 0 ||
+      ::connect(fd.get(), reinterpret_cast<sockaddr*>(&to), sizeof to) != 0)
+    return {};
+  return fd;
+}
+
 std::size_t count(const std::string& text, const std::string& what) {
   std::size_t n = 0;
   for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
@@ -164,17 +191,11 @@ TEST(BgpNeighborsProgress, AnOpenConnectionIsReported) {
   auto listener = platform::listen_tcp(
       {.bind_address = IpAddress::parse("127.0.0.2"), .bind_port = 179});
   ASSERT_TRUE(listener) << listener.error().what;
-  platform::EventBasePtr base = platform::make_event_base();
-  Metrics metrics;
-  BgpNeighbors bgp(base.get(), metrics);
-  std::vector<BgpProgress> seen;
-  bgp.on_progress([&](const std::string& name, BgpProgress p) {
-    if (name == "a") seen.push_back(p);
-  });
-  ASSERT_TRUE(bgp.apply(config({neighbor("a", "127.0.0.2")})).empty());
-  run_until_reported(base.get(), seen);
-  EXPECT_EQ(seen, std::vector<BgpProgress>{BgpProgress::opened});
-  EXPECT_EQ(bgp.show_bgp()["neighbors"][0]["state"], "OpenSent");
+  Watched w;
+  ASSERT_TRUE(w.bgp.apply(config({neighbor("a", "127.0.0.2")})).empty());
+  run_until_reported(w.base.get(), w.seen);
+  EXPECT_EQ(w.seen, std::vector<BgpProgress>{BgpProgress::opened});
+  EXPECT_EQ(w.bgp.show_bgp()["neighbors"][0]["state"], "OpenSent");
 }
 
 // A neighbor that is not passive is also accepted (RFC 4271 §8): a router
@@ -184,30 +205,19 @@ TEST(BgpNeighborsProgress, AnOpenConnectionIsReported) {
 // and answered with an OPEN.
 TEST(BgpNeighborsListen, AnActiveNeighborsConnectionIsAccepted) {
   if (!::fbf::test::own_network_namespace()) GTEST_SKIP() << "needs root for a network namespace";
-  platform::EventBasePtr base = platform::make_event_base();
-  Metrics metrics;
-  BgpNeighbors bgp(base.get(), metrics);
-  std::vector<BgpProgress> seen;
-  bgp.on_progress([&](const std::string& name, BgpProgress p) {
-    if (name == "a") seen.push_back(p);
-  });
+  Watched w;
   NeighborConfig n = neighbor("a", "127.0.0.2");
   n.local_address = IpAddress::parse("127.0.0.1");
   ASSERT_FALSE(n.passive);
-  ASSERT_TRUE(bgp.apply(config({n})).empty());
-  event_base_loop(base.get(), EVLOOP_NONBLOCK);  // our own connect is refused
+  ASSERT_TRUE(w.bgp.apply(config({n})).empty());
+  event_base_loop(w.base.get(), EVLOOP_NONBLOCK);  // our own connect is refused
 
-  platform::UniqueFd router{::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)};
-  ASSERT_TRUE(router);
-  sockaddr_in from{.sin_family = AF_INET, .sin_port = 0, .sin_addr = {htonl(0x7f000002)}, .sin_zero = {}};
-  sockaddr_in to{.sin_family = AF_INET, .sin_port = htons(179), .sin_addr = {htonl(0x7f000001)}, .sin_zero = {}};
-  ASSERT_EQ(::bind(router.get(), reinterpret_cast<sockaddr*>(&from), sizeof from), 0);
-  ASSERT_EQ(::connect(router.get(), reinterpret_cast<sockaddr*>(&to), sizeof to), 0)
-      << "nothing listens for an active neighbor: " << std::strerror(errno);
+  platform::UniqueFd router = connect_to_listener(2);
+  ASSERT_TRUE(router) << "nothing listens for an active neighbor: " << std::strerror(errno);
 
-  run_until_reported(base.get(), seen);
-  EXPECT_EQ(seen, std::vector<BgpProgress>{BgpProgress::opened});
-  EXPECT_EQ(bgp.show_bgp()["neighbors"][0]["state"], "OpenSent");
+  run_until_reported(w.base.get(), w.seen);
+  EXPECT_EQ(w.seen, std::vector<BgpProgress>{BgpProgress::opened});
+  EXPECT_EQ(w.bgp.show_bgp()["neighbors"][0]["state"], "OpenSent");
   std::uint8_t header[19] = {};
   ASSERT_EQ(::recv(router.get(), header, sizeof header, MSG_DONTWAIT), 19);
   EXPECT_EQ(header[0], 0xff);
@@ -224,12 +234,8 @@ TEST(BgpNeighborsListen, AnAddressThatIsNoNeighborIsClosed) {
   n.local_address = IpAddress::parse("127.0.0.1");
   ASSERT_TRUE(bgp.apply(config({n})).empty());
 
-  platform::UniqueFd stranger{::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)};
-  ASSERT_TRUE(stranger);
-  sockaddr_in from{.sin_family = AF_INET, .sin_port = 0, .sin_addr = {htonl(0x7f000003)}, .sin_zero = {}};
-  sockaddr_in to{.sin_family = AF_INET, .sin_port = htons(179), .sin_addr = {htonl(0x7f000001)}, .sin_zero = {}};
-  ASSERT_EQ(::bind(stranger.get(), reinterpret_cast<sockaddr*>(&from), sizeof from), 0);
-  ASSERT_EQ(::connect(stranger.get(), reinterpret_cast<sockaddr*>(&to), sizeof to), 0);
+  platform::UniqueFd stranger = connect_to_listener(3);
+  ASSERT_TRUE(stranger) << std::strerror(errno);
   std::uint8_t byte = 0;
   ssize_t got = -1;
   const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(2);
