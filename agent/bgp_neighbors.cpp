@@ -489,6 +489,12 @@ void BgpNeighbors::register_metrics() {
           [](const C& c) -> std::uint64_t { return c.notifications_sent; });
   counter("fbf_bgp_notifications_received_total", "BGP NOTIFICATIONs received",
           [](const C& c) -> std::uint64_t { return c.notifications_received; });
+  counter("fbf_bgp_idle_holds_total",
+          "Times peer oscillation damping held the BGP session Idle",
+          [](const C& c) -> std::uint64_t { return c.idle_holds; });
+  counter("fbf_bgp_administrative_resets_total",
+          "Sessions the router's operator reset (Cease 6/4, 6/6): not counted for damping",
+          [](const C& c) -> std::uint64_t { return c.administrative_resets; });
   family("fbf_bgp_prefixes_received_total", "Prefixes received (counted, not stored)",
          MetricType::counter, [](SampleWriter& w, const Entry& e, L neighbor, L peer) {
            const auto& c = e.neighbor->session().counters();

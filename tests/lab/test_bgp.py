@@ -453,6 +453,10 @@ def test_router_resets_are_not_damped(lab, need, kind):
         assert took < 3.0, took   # 1 s × 1.25 + connect and OPEN; the 4th backed off is 8 s
         s.router.wait_route(P4, timeout=10)
     assert "not counted towards damping" in s.agent.log_text()
+    counted = {name: v for (name, labels), v in s.agent.metric_samples().items()
+               if name in ("fbf_bgp_administrative_resets_total", "fbf_bgp_idle_holds_total")}
+    assert counted == {"fbf_bgp_administrative_resets_total": 4,
+                       "fbf_bgp_idle_holds_total": 0}, counted
 
 
 # --- 8. SIGTERM: withdraw + Cease/Administrative Shutdown with a message ------------------

@@ -111,12 +111,20 @@ TEST(BgpNeighborsMetrics, ShowExactlyTheConfiguredNeighbors) {
       << text;
   EXPECT_NE(text.find("fbf_bgp_prefixes_announced{neighbor=\"b\",peer=\"192.0.2.2\"} 0\n"),
             std::string::npos);
-  EXPECT_EQ(count(text, "neighbor=\"b\""), 9u);  // 8 families, two samples in one
+  // Damping, for an alert on a neighbor held Idle (docs/metrics.md).
+  EXPECT_NE(text.find("# TYPE fbf_bgp_idle_holds_total counter\n"
+                      "fbf_bgp_idle_holds_total{neighbor=\"a\",peer=\"2001:db8::1\"} 0\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("fbf_bgp_administrative_resets_total{neighbor=\"b\",peer=\"192.0.2.2\"} 0\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(count(text, "neighbor=\"b\""), 11u);  // 10 families, two samples in one
 
   ASSERT_TRUE(bgp.apply(config({neighbor("a", "2001:db8::1")})).empty());  // b removed
   text = metrics.render();
   EXPECT_EQ(text.find("neighbor=\"b\""), std::string::npos) << text;
-  EXPECT_EQ(count(text, "neighbor=\"a\""), 9u) << text;
+  EXPECT_EQ(count(text, "neighbor=\"a\""), 11u) << text;
 
   ASSERT_TRUE(bgp.apply(config({})).empty());  // none: the families vanish
   EXPECT_EQ(metrics.render().find("fbf_bgp_"), std::string::npos);
