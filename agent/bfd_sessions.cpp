@@ -422,24 +422,24 @@ std::uint64_t discarded_in_admin_down(const bfd::Session& s) {
 }  // namespace
 
 void BfdSessions::hold(SessionId id) {
-  held_for_bgp_.insert(id);
   const auto* session = service_->engine().find(id);
-  heard_[id] = session != nullptr ? discarded_in_admin_down(*session) : 0;
+  held_for_bgp_[id] = session != nullptr ? discarded_in_admin_down(*session) : 0;
   if (!heard_timer_.pending()) heard_timer_.arm(kHeardPoll);
   apply_admin(id);
 }
 
 void BfdSessions::poll_heard() {
   std::vector<std::string> heard;
-  for (auto& [id, seen] : heard_) {
+  for (auto& [id, seen] : held_for_bgp_) {
     const auto* session = service_->engine().find(id);
     const auto* spec = service_->engine().spec(id);
-    if (session == nullptr || spec == nullptr || discarded_in_admin_down(*session) == seen)
-      continue;
-    seen = discarded_in_admin_down(*session);
+    if (session == nullptr || spec == nullptr) continue;
+    const std::uint64_t now = discarded_in_admin_down(*session);
+    if (now == seen) continue;
+    seen = now;
     heard.push_back(spec->name);
   }
-  if (!heard_.empty()) heard_timer_.arm(kHeardPoll);
+  if (!held_for_bgp_.empty()) heard_timer_.arm(kHeardPoll);
   // After the walk: the hook reaches BGP, which may report back (on_bgp).
   for (const auto& name : heard) {
     if (peer_heard_) peer_heard_(name);
@@ -449,7 +449,6 @@ void BfdSessions::poll_heard() {
 void BfdSessions::release(SessionId id) {
   const auto* spec = service_->engine().spec(id);
   if (spec == nullptr || held_for_bgp_.erase(id) == 0) return;
-  heard_.erase(id);
   waiter(id).cancel();
   spdlog::info("bfd {} {}: leaving AdminDown: sending, with a Poll until Up", spec->name,
                spec->key.peer.to_string());
@@ -471,7 +470,6 @@ void BfdSessions::remove(SessionId id) {
   waiting_for_bgp_.erase(id);
   follows_bgp_.erase(id);
   held_for_bgp_.erase(id);
-  heard_.erase(id);
   bgp_without_bfd_.erase(id);
   service_->remove(id);
   spdlog::info("bfd {} {}: session removed (AdminDown sent)", spec.name,

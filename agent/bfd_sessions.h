@@ -153,9 +153,10 @@ class BfdSessions {
   // Neighbor sessions waiting for BGP: the timer that releases them.
   std::map<bfd::SessionId, std::unique_ptr<platform::Timer>> waiting_for_bgp_;
   std::set<bfd::SessionId> follows_bgp_;      // neighbors' sessions without bfd_strict
-  std::set<bfd::SessionId> held_for_bgp_;     // AdminDown until their BGP lets them go
+  // AdminDown until their BGP lets them go: each with the count of the
+  // router's packets it has discarded, as of the last poll (poll_heard).
+  std::map<bfd::SessionId, std::uint64_t> held_for_bgp_;
   std::set<bfd::SessionId> bgp_without_bfd_;  // their router went Established without BFD Up
-  std::map<bfd::SessionId, std::uint64_t> heard_;  // held: the AdminDown discards seen so far
   std::function<void(const std::string&)> peer_heard_;
   platform::Timer heard_timer_;
   std::string snapshot_error_;                  // last getifaddrs failure logged
