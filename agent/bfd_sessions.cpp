@@ -270,6 +270,10 @@ BfdSessions::BfdSessions(event_base* base, Metrics& metrics, InterfaceSnapshot i
   metrics_.counter_fn("fbf_bfd_wakeups_total",
                       "Wake-ups of the BFD timer wheel (one serves every session due)", {},
                       [&io] { return io.wakeups; });
+  metrics_.counter_fn("fbf_bfd_early_transmissions_total",
+                      "Periodic BFD packets sent early inside their RFC 5880 §6.8.7 window, in a "
+                      "wake-up the loop had anyway (each one a wake-up saved)",
+                      {}, [&io] { return io.early_transmissions; });
   for (std::size_t i = 0; i < bfd::io::kLateWakeupThresholds.size(); ++i) {
     metrics_.counter_fn(
         "fbf_bfd_wakeups_late_total",

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <variant>
 
@@ -43,6 +44,11 @@ struct TransmitEcho {
 struct ArmTimer {
   TimerKind kind;
   TimePoint at;
+  // Transmit only: from this instant the packet may leave early, in a
+  // wake-up the loop has anyway — deliver Session::transmit_early(now) then
+  // (timers.h, transmit_window_opening). Without it, or if the loop does not
+  // wake, the timer fires at `at` as usual.
+  std::optional<TimePoint> early_from{};
 };
 
 struct CancelTimer {

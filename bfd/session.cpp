@@ -167,14 +167,10 @@ Actions Session::on_timer(TimePoint now, TimerKind kind) {
   if (kind == TimerKind::Transmit) {
     if (!tx_armed_at_) return out;  // stale
     if (now < *tx_armed_at_) {
-      out.push(ArmTimer{TimerKind::Transmit, *tx_armed_at_});
+      out.push(transmit_timer());
       return out;
     }
-    tx_armed_at_.reset();
-    if (periodic_transmission()) {  // else retime() leaves it unarmed
-      send(now, /*final=*/false, out);
-    }
-    retime(now, out);
+    transmit_periodic(now, out);
     return out;
   }
   if (!detect_armed_at_) return out;  // stale
@@ -190,6 +186,28 @@ Actions Session::on_timer(TimePoint now, TimerKind kind) {
   expire_detection(now, out);
   retime(now, out);
   return out;
+}
+
+Actions Session::transmit_early(TimePoint now) {
+  Actions out;
+  // Nothing pending (paused, or sent since); or already due, which is the
+  // timer's own wake-up to serve (it counts how late it ran).
+  if (!tx_armed_at_ || now >= *tx_armed_at_) return out;
+  const auto from = early_from();
+  if (!from || now < *from) {
+    out.push(transmit_timer());  // a packet left since, or the interval grew
+    return out;
+  }
+  transmit_periodic(now, out);
+  return out;
+}
+
+void Session::transmit_periodic(TimePoint now, Actions& out) {
+  tx_armed_at_.reset();
+  if (periodic_transmission()) {  // else retime() leaves it unarmed
+    send(now, /*final=*/false, out);
+  }
+  retime(now, out);
 }
 
 Actions Session::activate(TimePoint now) {

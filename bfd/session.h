@@ -121,6 +121,14 @@ class Session {
   Actions on_echo(TimePoint now, const EchoPacket& packet);
   // A timer armed by an ArmTimer action expired.
   Actions on_timer(TimePoint now, TimerKind kind);
+  // The loop is awake for something else, after the `early_from` of this
+  // session's Transmit timer: the periodic packet leaves now if its window
+  // is still open (§6.8.7: the gap from the last packet stays within it),
+  // and the next one is timed from here. A call too early (a packet left
+  // since, the interval changed) re-arms the hint instead; a call with no
+  // periodic transmission pending, or at or after the aimed instant (the
+  // timer itself is due then), does nothing.
+  Actions transmit_early(TimePoint now);
   // The adapter's word that the packet this session last handed it left
   // only at `at` (sent in a batch at the end of the event, and the event was
   // held up). The next transmission is then timed from the wire, so no gap
@@ -184,6 +192,15 @@ class Session {
   void retime(TimePoint now, Actions& out);
   void retime_transmit(TimePoint now, Actions& out);
   void retime_detect(Actions& out);
+  // The Transmit timer as armed now, with its early_from.
+  ArmTimer transmit_timer() const;
+  // From when the armed periodic packet may leave early (timers.h,
+  // transmit_window_opening), measured from the last packet against the
+  // longer of the armed and the current interval; nullopt: not early.
+  std::optional<TimePoint> early_from() const;
+  // The armed periodic packet leaves now (if transmission has not paused),
+  // and the next one is timed.
+  void transmit_periodic(TimePoint now, Actions& out);
   // Echo function (session_echo.cpp).
   bool retime_echo(TimePoint now, Actions& out);  // true when echoes started or stopped
   void stop_echo(Actions& out);

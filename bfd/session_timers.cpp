@@ -115,7 +115,19 @@ void Session::retime_transmit(TimePoint now, Actions& out) {
     return;
   }
   tx_armed_interval_ = interval;
-  out.push(ArmTimer{TimerKind::Transmit, *tx_armed_at_});
+  out.push(transmit_timer());
+}
+
+std::optional<TimePoint> Session::early_from() const {
+  if (!tx_armed_at_ || !last_tx_) return std::nullopt;
+  const std::uint64_t interval = std::max(tx_armed_interval_, transmit_interval_us());
+  const TimePoint from = transmit_window_opening(*last_tx_, *tx_armed_at_, interval);
+  if (from >= *tx_armed_at_) return std::nullopt;
+  return from;
+}
+
+ArmTimer Session::transmit_timer() const {
+  return ArmTimer{TimerKind::Transmit, *tx_armed_at_, early_from()};
 }
 
 Actions Session::transmission_left(TimePoint at) {
@@ -131,7 +143,7 @@ Actions Session::transmission_left(TimePoint at) {
                                                    random_.next_u32(),
                                                    config_.transmit_grid_phase));
     tx_armed_interval_ = interval;
-    out.push(ArmTimer{TimerKind::Transmit, *tx_armed_at_});
+    out.push(transmit_timer());
   }
   return out;
 }

@@ -1,5 +1,7 @@
 #include "bfd/timers.h"
 
+#include <algorithm>
+
 namespace fbf::bfd {
 
 std::uint64_t jittered_interval(std::uint64_t interval_us, std::uint8_t detect_mult,
@@ -71,6 +73,17 @@ TimePoint next_transmit_time(TimePoint last_tx, std::uint64_t interval_us,
   // quantum above the floor.
   if (target < static_cast<std::uint64_t>(phase.count()) % q) return at_ticks(target);
   return align_down(at_ticks(target), q, phase);
+}
+
+TimePoint transmit_window_opening(TimePoint last_tx, TimePoint aimed, std::uint64_t interval_us) {
+  constexpr std::uint64_t kPpm = 1'000'000;
+  const std::uint64_t floor =
+      (interval_us * 750'000 + kPpm - 1) / kPpm + coalescing_quantum(interval_us);
+  const std::uint64_t early = interval_us * kEarlyTransmitPermille / 1000;
+  const std::uint64_t aimed_us = ticks(aimed);
+  const std::uint64_t opening =
+      std::max(ticks(last_tx) + floor, aimed_us > early ? aimed_us - early : 0);
+  return opening >= aimed_us ? aimed : at_ticks(opening);
 }
 
 }  // namespace fbf::bfd

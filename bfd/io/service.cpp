@@ -43,6 +43,7 @@ Service::Service(event_base* base, Random& random, StateCallback on_state, Trans
             }),
       batch_(kBatch, 512),
       wheel_(Clock::now()),
+      early_(Clock::now()),
       wakeup_(base, [this](TimePoint due) { on_wakeup(due); }),
       window_start_(Clock::now()) {
   if (path == TransmitPath::per_session) {
@@ -137,6 +138,7 @@ std::expected<SessionId, std::string> Service::add(const SessionSpec& spec) {
   // a received packet too (the engine's owner data): no table lookup per
   // event on the hot path.
   for (WheelTimer& timer : link.timers) timer.set_cookie(reinterpret_cast<std::uintptr_t>(&link));
+  link.transmit_early.set_cookie(reinterpret_cast<std::uintptr_t>(&link));
   engine_.set_owner_data(sid, &link);
   link.since = now;
   link.session = engine_.find(sid);
@@ -210,6 +212,7 @@ std::uint16_t Service::source_port(SessionId id) const {
 void Service::on_readable(Listener& listener) {
   const TimePoint now = Clock::now();
   drain(listener, now, /*to_empty=*/false);
+  transmit_early(now);
   finish_event(now);
 }
 
@@ -260,6 +263,7 @@ void Service::on_wakeup(TimePoint due) {
   wheel_.expire(now, [this](WheelTimer& timer) { on_timer(timer, Clock::now()); });
   const TimePoint end = Clock::now();
   update_receive_mode(end);
+  transmit_early(end);
   finish_event(end);
 }
 
@@ -288,6 +292,21 @@ void Service::on_timer(WheelTimer& timer, TimePoint now) {
   if ((kind == TimerKind::Detect || kind == TimerKind::EchoDetect) && !drained_this_wakeup_)
     drain_all(now);
   execute(link.id, link, link.session->on_timer(now, kind), now);
+}
+
+void Service::transmit_early(TimePoint now) {
+  if (io_.polled) return;
+  early_.expire(now, [this, now](WheelTimer& timer) {
+    Link& link = *reinterpret_cast<Link*>(static_cast<std::uintptr_t>(timer.cookie()));
+    const Actions actions = link.session->transmit_early(now);
+    for (const Action& action : actions) {
+      if (std::holds_alternative<Transmit>(action)) {
+        ++io_.early_transmissions;
+        break;
+      }
+    }
+    execute(link.id, link, actions, now);
+  });
 }
 
 // The largest Control packet with an IPv6 and a UDP header fits a raw slot.
@@ -440,8 +459,15 @@ void Service::execute(SessionId id, Link& link, const Actions& actions, TimePoin
       echo_unusable = echo_.send(id, e->packet, now) == EchoSendResult::no_socket || echo_unusable;
     } else if (const auto* a = std::get_if<ArmTimer>(&action)) {
       wheel_.arm(link.timers[static_cast<std::size_t>(a->kind)], a->at);
+      if (a->kind != TimerKind::Transmit) continue;
+      if (a->early_from) {
+        early_.arm(link.transmit_early, *a->early_from);
+      } else {
+        early_.cancel(link.transmit_early);
+      }
     } else if (const auto* c = std::get_if<CancelTimer>(&action)) {
       wheel_.cancel(link.timers[static_cast<std::size_t>(c->kind)]);
+      if (c->kind == TimerKind::Transmit) early_.cancel(link.transmit_early);
     } else if (const auto* sc = std::get_if<StateChanged>(&action)) {
       link.since = now;
       state_changes_.push_back({id, *sc});  // reported when the event ends

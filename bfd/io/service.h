@@ -74,6 +74,9 @@ struct IoCounters {
   std::uint64_t batched_send_calls = 0;  // of which sendmmsg on the raw sockets
   std::uint64_t receive_errors = 0;
   std::uint64_t wakeups = 0;        // timer wake-ups of the wheel
+  // Periodic packets sent early, in a wake-up the loop had anyway
+  // (Session::transmit_early): each one a wake-up saved.
+  std::uint64_t early_transmissions = 0;
   std::uint64_t receive_calls = 0;  // batched reads (each one system call)
   bool polled = false;              // listeners read on the tick, not per datagram
   // Wake-ups at least kLateWakeupThresholds[i] late, and the latest one.
@@ -147,6 +150,7 @@ class Service {
     std::uint32_t raw_ifindex = 0;
     std::uint16_t source_port = 0;
     std::array<WheelTimer, kTimerKindCount> timers;  // by TimerKind; cookie = &link
+    WheelTimer transmit_early;  // in early_: the Transmit timer's early_from
     TimePoint since;
     Session* session = nullptr;  // the engine's, stable while the link exists
     bool echo = false;           // Echo configured: EchoIo learns its path
@@ -169,6 +173,10 @@ class Service {
   void drain_all(TimePoint now);
   void count_lateness(std::chrono::microseconds lateness);
   void on_timer(WheelTimer& timer, TimePoint now);
+  // At the end of a wake-up: the periodic packets whose early_from has come
+  // leave now, so their own timers need not wake the loop (off in polled
+  // mode, where the tick and the transmit grid already share wake-ups).
+  void transmit_early(TimePoint now);
   void execute(SessionId id, Link& link, const Actions& actions, TimePoint now);
   // Queues (batched path) or sends one Control packet; false if it failed.
   bool transmit(Link& link, std::span<const std::uint8_t> payload, TimePoint now);
@@ -222,6 +230,9 @@ class Service {
   std::map<std::pair<platform::Family, bool>, Listener> listeners_;
   platform::DatagramBatch batch_;
   TimerWheel wheel_;
+  // The Transmit timers' early_from, by session. Never waited for: read at
+  // the end of wake-ups that happen anyway (transmit_early).
+  TimerWheel early_;
   platform::DeadlineTimer wakeup_;
   // Receive-rate estimate for the polled mode: datagrams since window_start_.
   std::uint64_t window_datagrams_ = 0;

@@ -93,7 +93,8 @@ class Peer {
   }
 
   void send(State state, std::uint32_t your, bool final = false, int copies = 1,
-            std::uint32_t desired_min_tx_us = kFastUs) {
+            std::uint32_t desired_min_tx_us = kFastUs,
+            std::uint32_t required_min_rx_us = kFastUs) {
     ControlPacket p;
     p.state = state;
     p.final = final;
@@ -101,7 +102,7 @@ class Peer {
     p.my_discriminator = kPeerDiscr;
     p.your_discriminator = your;
     p.desired_min_tx_interval = desired_min_tx_us;
-    p.required_min_rx_interval = kFastUs;
+    p.required_min_rx_interval = required_min_rx_us;
     auto wire = encode(p);
     ASSERT_TRUE(wire);
     for (int i = 0; i < copies; ++i) {
@@ -305,13 +306,16 @@ TEST_F(ServiceIo, AWakeUpThatOnlyTransmitsMakesNoReceiveCall) {
   const IoCounters after = service_->io_counters();
   EXPECT_GE(after.wakeups - before.wakeups, 10u);  // transmissions every ~10 ms
   EXPECT_EQ(after.receive_calls, before.receive_calls);
+  // No other wake-up to ride on: every packet waits for its own.
+  EXPECT_EQ(after.early_transmissions, before.early_transmissions);
   EXPECT_EQ(session(id).variables().SessionState, State::Up);
 }
 
 // A received packet pushes its session's Detection Time later, which is
 // not the wheel's earliest deadline (the next transmission is): the wake-up
 // is not moved, so receiving costs no timer system call. The timer moves
-// about once per transmitting wake-up.
+// about once per transmission — from its own wake-up, or early from a
+// receiving one (Session::transmit_early).
 TEST_F(ServiceIo, AReceivedPacketMovesNoTimerWhenTheEarliestDeadlineStays) {
   Peer peer("127.0.0.2");
   const SessionId id = bring_up(peer, "127.0.0.2");
@@ -324,12 +328,42 @@ TEST_F(ServiceIo, AReceivedPacketMovesNoTimerWhenTheEarliestDeadlineStays) {
     peer.send(State::Up, id);  // every ~1 ms: ten packets per transmission
     return false;
   }, 200ms);
-  const std::uint64_t wakeups = service_->io_counters().wakeups - before.wakeups;
+  const std::uint64_t transmissions =
+      service_->io_counters().wakeups - before.wakeups +
+      service_->io_counters().early_transmissions - before.early_transmissions;
   const std::uint64_t rearms = service_->wakeup_rearms() - rearms_before;
   const auto received = session(id).counters().packets_in - received_before;
-  EXPECT_GE(wakeups, 10u);
-  EXPECT_GE(received, 5 * wakeups);
-  EXPECT_LE(rearms, wakeups + 2) << received << " packets received";
+  EXPECT_GE(transmissions, 10u);
+  EXPECT_GE(received, 5 * transmissions);
+  EXPECT_LE(rearms, transmissions + 2) << received << " packets received";
+  EXPECT_EQ(session(id).variables().SessionState, State::Up);
+}
+
+// A periodic packet whose early part has begun (timers.h,
+// transmit_window_opening: up to 3.75 ms at 50 ms) leaves in a wake-up the
+// loop has anyway — here for the peer's packets, every ~1 ms — instead of in
+// one of its own: fewer timer wake-ups than packets sent, and each early one
+// counted. (The peer asks for our packets every 50 ms: at 10 ms the early
+// part, under 0.75 ms, is finer than this test's loop.)
+TEST_F(ServiceIo, APeriodicPacketLeavesInAWakeUpTheLoopHasAnyway) {
+  Peer peer("127.0.0.2");
+  const SessionId id = bring_up(peer, "127.0.0.2");
+  ASSERT_NE(id, 0u);
+  const auto feed = [&] {
+    peer.send(State::Up, id, false, 1, kFastUs, 50'000);
+    return false;
+  };
+  run_until(feed, 100ms);  // the next transmission is timed at 50 ms
+  const IoCounters before = service_->io_counters();
+  const auto sent_before = session(id).counters().packets_out;
+  run_until(feed, 800ms);
+  const IoCounters after = service_->io_counters();
+  const auto sent = session(id).counters().packets_out - sent_before;
+  const auto early = after.early_transmissions - before.early_transmissions;
+  const auto wakeups = after.wakeups - before.wakeups;
+  EXPECT_GE(sent, 12u);  // every 37.5-45 ms
+  EXPECT_GE(early, sent / 4) << sent << " sent";
+  EXPECT_LE(wakeups + early, sent + 2);
   EXPECT_EQ(session(id).variables().SessionState, State::Up);
 }
 
@@ -419,13 +453,22 @@ TEST_F(ServiceIo, HeavyReceiveLoadSwitchesToPollingAndBack) {
   auto next = std::chrono::steady_clock::now();
   const auto end = next + 2500ms;
   bool polled_seen = false;
+  std::optional<std::uint64_t> early_when_polled;  // from the first polled tick on
+  std::uint64_t early_while_polled = 0;
   while (std::chrono::steady_clock::now() < end) {
     peer.send(State::Up, id, false, 25);
     next += 5ms;
     run_until([&] { return std::chrono::steady_clock::now() >= next; }, 10ms);
-    polled_seen = polled_seen || service_->io_counters().polled;
+    const IoCounters& io = service_->io_counters();
+    polled_seen = polled_seen || io.polled;
+    if (io.polled) {
+      if (!early_when_polled) early_when_polled = io.early_transmissions;
+      early_while_polled = io.early_transmissions - *early_when_polled;
+    }
   }
   EXPECT_TRUE(polled_seen) << "never switched to polling";
+  // The tick and the transmit grid share wake-ups then: nothing leaves early.
+  EXPECT_EQ(early_while_polled, 0u);
   const auto received = session(id).counters().packets_in - packets_before;
   EXPECT_GE(received, 10'000u);
   EXPECT_TRUE(changes_.empty());

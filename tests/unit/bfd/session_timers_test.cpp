@@ -209,6 +209,79 @@ TEST(SessionTransmit, DetectMultOneJittersTo90Percent) {
   }
 }
 
+// The loop wakes for something else inside a packet's early part (timers.h,
+// transmit_window_opening): the packet leaves then, and the gap from the
+// last one still lies in the §6.8.7 window. Before early_from nothing leaves
+// and the timer is armed again as it was.
+void check_early_transmissions(std::uint8_t mult, std::chrono::milliseconds top) {
+  SeededRandom random(8326);
+  SessionConfig config = fast_config();
+  config.detect_mult = mult;
+  Session s(config, random);
+  TimePoint last = settle_up(s) + 100ms;
+  auto arm = first_of<ArmTimer>(s.on_timer(last, TimerKind::Transmit));
+  int early = 0;
+  for (int i = 0; i < 1000; ++i) {
+    ASSERT_TRUE(arm);
+    ASSERT_EQ(arm->kind, TimerKind::Transmit);
+    if (!arm->early_from) {  // aimed at the floor: nothing earlier
+      last = arm->at;
+      arm = first_of<ArmTimer>(s.on_timer(last, TimerKind::Transmit));
+      continue;
+    }
+    const TimePoint from = *arm->early_from;
+    ASSERT_LT(from, arm->at);
+    const Actions too_soon = s.transmit_early(from - 1us);
+    EXPECT_FALSE(first_of<Transmit>(too_soon));
+    ASSERT_TRUE(armed(too_soon, TimerKind::Transmit));
+    EXPECT_EQ(*armed(too_soon, TimerKind::Transmit), arm->at);
+    EXPECT_TRUE(s.transmit_early(arm->at).empty()) << "due: the timer's own wake-up sends it";
+    // Somewhere in the early part, as a wake-up of the loop would fall.
+    const TimePoint now = from + (arm->at - from) * (i % 4) / 4;
+    const Actions sent = s.transmit_early(now);
+    ASSERT_TRUE(first_of<Transmit>(sent));
+    ++early;
+    EXPECT_GE(now - last, 75ms);
+    EXPECT_LE(now - last, top);
+    last = now;
+    arm = first_of<ArmTimer>(sent);
+  }
+  EXPECT_GT(early, 500);
+}
+
+TEST(SessionTransmitEarly, LeavesInsideTheWindowWhenTheLoopIsAwake) {
+  check_early_transmissions(3, 90ms);
+}
+
+TEST(SessionTransmitEarly, StaysBelowNinetyPercentWithDetectMultOne) {
+  check_early_transmissions(1, 90ms);
+}
+
+// A packet that left since the hint (here the Final answering the peer's
+// Poll, §6.8.7) moves the window: the hint now is too soon, and nothing
+// leaves. With periodic transmission stopped, nothing at all.
+TEST(SessionTransmitEarly, NothingLeavesWhenThePacketIsNoLongerDue) {
+  SeededRandom random(4);
+  Session s(fast_config(), random);
+  TimePoint t = settle_up(s) + 100ms;
+  std::optional<ArmTimer> arm;
+  for (int i = 0; i < 100 && !(arm && arm->early_from); ++i) {
+    arm = first_of<ArmTimer>(s.on_timer(t, TimerKind::Transmit));
+    ASSERT_TRUE(arm);
+    t = arm->at;
+  }
+  ASSERT_TRUE(arm && arm->early_from);
+  const TimePoint from = *arm->early_from;
+  auto answered = deliver(s, from - 1ms, with_poll(peer_packet(State::Up)));
+  ASSERT_TRUE(first_of<Transmit>(answered));
+  ASSERT_TRUE(first_of<Transmit>(answered)->packet.final);
+  const Actions hint = s.transmit_early(from);
+  EXPECT_FALSE(first_of<Transmit>(hint));
+
+  deliver(s, from, peer_packet(State::Up, kOurDiscr, 100'000, 0));  // Required Min RX 0
+  EXPECT_TRUE(s.transmit_early(from + 20ms).empty());
+}
+
 // A packet that left later than the session sent it (a batch held up by a
 // stall): the next one is timed from when it left, so the gap on the wire
 // stays inside the §6.8.7 window; a delay within a quarter of the grid step

@@ -131,6 +131,41 @@ TEST(TransmitSchedule, IntervalsTooShortForTheMarginUseThePlainWindow) {
   }
 }
 
+// A periodic packet may leave early, in a wake-up the loop has anyway: up
+// to 7.5 % of the interval before its aimed instant, never below one grid
+// step above 75 % of the interval after the last packet, never after the aim.
+TEST(EarlyTransmission, OpensUpTo7Point5PercentBeforeTheAim) {
+  const TimePoint last = test::kT0;
+  // 300 ms: 2 ms grid, floor 225 + 2 ms, early part 22.5 ms.
+  EXPECT_EQ(transmit_window_opening(last, last + 270ms, 300'000), last + 247'500us);
+  EXPECT_EQ(transmit_window_opening(last, last + 240ms, 300'000), last + 227ms);
+  EXPECT_EQ(transmit_window_opening(last, last + 227ms, 300'000), last + 227ms);
+  // 50 ms: 2 ms grid, floor 37.5 + 2 ms, early part 3.75 ms.
+  EXPECT_EQ(transmit_window_opening(last, last + 45ms, 50'000), last + 41'250us);
+  EXPECT_EQ(transmit_window_opening(last, last + 40ms, 50'000), last + 39'500us);
+}
+
+// Whatever the schedule draws, the early opening keeps the gap inside the
+// §6.8.7 window (and below the aim, which is below 90 % with Detect Mult 1).
+TEST(EarlyTransmission, NeverOpensBelowTheWindowNorAfterTheAim) {
+  test::SeededRandom random(8326);
+  const TimePoint last = test::kT0 + 4321us;
+  for (std::uint64_t interval : {3'300u, 10'000u, 50'000u, 300'000u, 1'000'000u}) {
+    for (std::uint8_t mult : {std::uint8_t{1}, std::uint8_t{3}}) {
+      bool some_early = false;
+      for (int i = 0; i < 5'000; ++i) {
+        const TimePoint at = next_transmit_time(last, interval, mult, random.next_u32(), 700us);
+        const TimePoint from = transmit_window_opening(last, at, interval);
+        ASSERT_LE(from, at);
+        ASSERT_GE(from - last, Microseconds(interval * 3 / 4 + 1)) << interval;
+        ASSERT_LE(at - from, Microseconds(interval * 75 / 1000)) << interval;
+        some_early = some_early || from < at;
+      }
+      EXPECT_TRUE(some_early) << interval << " ms: never early";
+    }
+  }
+}
+
 TEST(TransmitSchedule, AlignUpReachesTheNextGridPoint) {
   const TimePoint t = TimePoint{} + 10'250us;
   EXPECT_EQ(align_up(t, 1000, Microseconds{300}), TimePoint{} + 10'300us);
