@@ -115,7 +115,7 @@ def build_dir():
     return Path(os.environ.get("FBF_BUILD_DIR") or REPO / "build")
 
 
-from fbflab.procfs import cpu_seconds, proc_status  # noqa: E402,F401  (for the sections)
+from fbflab.procfs import cpu_seconds, proc_status, timeslices  # noqa: E402,F401  (for the sections)
 
 
 def versions():

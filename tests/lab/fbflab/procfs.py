@@ -13,13 +13,10 @@ def proc_status(pid):
     return out
 
 
-def schedstat(pid):
-    """(run, wait) seconds summed over the process's live threads
-    (/proc/PID/task/*/schedstat, to the nanosecond): CPU time used, and time
-    runnable but not running (held up by the scheduler). None without
-    schedstat."""
-    run = wait = 0
-    seen = False
+def _schedstat_sums(pid):
+    """/proc/PID/task/*/schedstat summed over the process's live threads:
+    [run ns, run-queue wait ns, timeslices], or None without schedstat."""
+    sums = None
     try:
         tasks = os.listdir(f"/proc/{pid}/task")
     except OSError:
@@ -27,12 +24,29 @@ def schedstat(pid):
     for task in tasks:
         try:
             with open(f"/proc/{pid}/task/{task}/schedstat") as f:
-                fields = f.read().split()
-            run, wait = run + int(fields[0]), wait + int(fields[1])
-            seen = True
-        except (OSError, ValueError, IndexError):
-            pass
-    return (run / 1e9, wait / 1e9) if seen else None
+                fields = [int(v) for v in f.read().split()[:3]]
+        except (OSError, ValueError):
+            continue
+        if len(fields) == 3:
+            sums = fields if sums is None else [a + b for a, b in zip(sums, fields)]
+    return sums
+
+
+def schedstat(pid):
+    """(run, wait) seconds summed over the process's live threads
+    (/proc/PID/task/*/schedstat, to the nanosecond): CPU time used, and time
+    runnable but not running (held up by the scheduler). None without
+    schedstat."""
+    sums = _schedstat_sums(pid)
+    return (sums[0] / 1e9, sums[1] / 1e9) if sums else None
+
+
+def timeslices(pid):
+    """How many times the process's threads have been put on a CPU so far
+    (schedstat's third field): for an event-driven daemon, its wake-ups.
+    None without schedstat."""
+    sums = _schedstat_sums(pid)
+    return sums[2] if sums else None
 
 
 def cpu_seconds(pid):
