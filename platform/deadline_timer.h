@@ -6,15 +6,12 @@
 // stays put on most wake-ups (a received packet pushes a detection timer
 // that is rarely the earliest one).
 //
-// Why not a libevent timer: libevent's timers are precise only with
-// EVENT_BASE_FLAG_PRECISE_TIMER, and on Linux that flag makes its epoll
-// backend re-arm a timerfd of its own before every epoll_wait — one system
-// call per wake-up, the receiving ones included. make_event_base() runs
-// the loop on poll(2) there instead (event.cpp), where the other timers get
-// millisecond timeouts, and this class arms a timerfd of its own at the
-// absolute deadline (TFD_TIMER_ABSTIME: no conversion to a relative delay,
-// which drifts by however long the current callback has run). Elsewhere it
-// is a libevent timer: kqueue takes a timespec, no extra call.
+// Why not a libevent timer: libevent converts every deadline to a delay
+// from its cached time, which drifts by however long the current callback
+// has run, and moves its own timer whenever its earliest timer changes.
+// This class arms a timerfd of its own at the absolute deadline
+// (TFD_TIMER_ABSTIME), only when the instant changes. Elsewhere it is a
+// libevent timer: kqueue takes a timespec, no extra call.
 
 #include <event2/event.h>
 

@@ -17,16 +17,15 @@ EventBasePtr make_event_base() {
   // Monotonic time for timers (DESIGN.md "Time"): wall-clock jumps must not
   // fire or delay BFD/BGP timers.
   event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
-#ifdef __linux__
-  // With that flag libevent's epoll backend re-arms a timerfd before every
-  // epoll_wait: a system call per wake-up, the receiving ones included.
-  // poll(2) — BIRD's and FRR's loop too — takes the timeout itself, in
-  // milliseconds rounded up (never early); the BFD timer wheel, which needs
-  // its µs, sleeps on a platform::DeadlineTimer of its own. fbfd watches a
-  // handful of descriptors (listeners, control, BGP, netlink): poll's cost
-  // per descriptor does not show.
-  event_config_avoid_method(cfg, "epoll");
-#endif
+  // On Linux the backend is epoll, libevent's default. With the flag above
+  // it re-arms a timerfd of its own before every epoll_wait: one system call
+  // per wake-up. poll(2) (7d0a0b8 to 0b3768e) saved that call but costs a
+  // ->poll() of every watched descriptor per wake-up, and fbfd watches one
+  // per BGP neighbor besides listeners, control, netlink and timers: with
+  // 10 neighbors it was ~40 % of an idle fbfd's CPU in perf, and epoll
+  // took the idle CPU from 0.90-0.94 x to 0.68-0.81 x of the router's BIRD
+  // doing the same job in the same window (docs/performance.md). The BFD
+  // timer wheel keeps its own absolute timerfd (platform::DeadlineTimer).
   event_base* base = event_base_new_with_config(cfg);
   event_config_free(cfg);
   if (base == nullptr) throw std::runtime_error("cannot create the event loop");

@@ -22,8 +22,8 @@ struct EventDeleter {
 };
 using EventPtr = std::unique_ptr<event, EventDeleter>;
 
-// fbfd's loop: timers on the precise monotonic clock; on Linux the poll(2)
-// backend (event.cpp says why).
+// fbfd's loop: timers on the precise monotonic clock; on Linux the epoll
+// backend (event.cpp says why not poll).
 EventBasePtr make_event_base();
 
 timeval to_timeval(std::chrono::microseconds d);

@@ -73,7 +73,7 @@ void DeadlineTimer::on_ready() {
   armed_.reset();
   on_expiry_(due);
   if (armed_) return;  // re-armed: timerfd_settime cleared the expiry
-  // Not re-armed: read the expiry, or poll(2) reports the fd again at once.
+  // Not re-armed: read the expiry, or the loop reports the fd again at once.
   std::uint64_t expirations = 0;
   [[maybe_unused]] const ssize_t n = ::read(os_->fd.get(), &expirations, sizeof expirations);
   ++rearms_;

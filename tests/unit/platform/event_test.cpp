@@ -23,14 +23,15 @@ int timer_fds() {
   return n;
 }
 
-// The loop makes no system call per wake-up for its timers: libevent's
-// epoll backend with precise timers keeps a timerfd that it re-arms before
-// every epoll_wait (event.cpp). The base runs on poll(2), which holds none.
-TEST(EventBase, KeepsNoTimerDescriptorToReArmOnEveryWakeUp) {
+// The loop's cost per wake-up does not grow with the descriptors it
+// watches (one per BGP neighbor): epoll, not poll(2), whose per-descriptor
+// scan was ~40 % of an idle fbfd's CPU with 10 neighbors (event.cpp). Its
+// precise timers cost one timerfd, re-armed per wake-up.
+TEST(EventBase, RunsOnEpollWithOneTimerDescriptor) {
   const int before = timer_fds();
   auto base = make_event_base();
-  EXPECT_STREQ(event_base_get_method(base.get()), "poll");
-  EXPECT_EQ(timer_fds(), before);
+  EXPECT_STREQ(event_base_get_method(base.get()), "epoll");
+  EXPECT_EQ(timer_fds(), before + 1);
 }
 #endif
 
