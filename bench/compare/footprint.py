@@ -72,6 +72,7 @@ M_RSS = f"idle RSS, {N_SESSIONS} sessions @{INTERVAL_MS} ms (MiB)"
 M_ANON = f"idle RSS, anonymous part, {N_SESSIONS} sessions @{INTERVAL_MS} ms (MiB)"
 M_HWM = f"idle peak RSS (VmHWM), {N_SESSIONS} sessions @{INTERVAL_MS} ms (MiB)"
 M_CPU = f"idle CPU, {N_SESSIONS} sessions @{INTERVAL_MS} ms (% of a core)"
+M_CPU_PAIRED = f"idle CPU ÷ the router's in the same window, {N_SESSIONS} sessions @{INTERVAL_MS} ms"
 M_WAKEUPS = f"idle wake-ups, {N_SESSIONS} sessions @{INTERVAL_MS} ms (per second)"
 M_BIN = "binary size (MiB)"
 M_BIN_STRIPPED = "binary size, stripped (MiB)"
@@ -468,11 +469,17 @@ def measure_idle(kind, *, idle_seconds=60.0, settle=10.0, n=N_SESSIONS, log=prin
                    f"{kind}: the router to hold {n} routes", interval=0.5)
         time.sleep(settle)
         counted, excluded = m.pids()
+        # The router (BIRD) runs the same sessions towards the daemon, in the
+        # same window: its CPU is the paired reference that machine-wide
+        # scatter moves alike.
+        router_pid = int(router.pidfile.read_text().strip())
         la0 = loadavg()
         s0, x0 = sample(counted), sample(excluded)
+        r0 = common.cpu_seconds(router_pid)
         w0 = time.monotonic()
         time.sleep(idle_seconds)
         s1, x1 = sample(counted), sample(excluded)
+        router_cpu_s = common.cpu_seconds(router_pid) - r0
         window = time.monotonic() - w0
         la1 = loadavg()
         smaps = {counted[p]: smaps_top(p) for p in counted}
@@ -491,6 +498,7 @@ def measure_idle(kind, *, idle_seconds=60.0, settle=10.0, n=N_SESSIONS, log=prin
             "window_s": round(window, 3), "cpu_s": round(cpu_s, 4),
             "cpu_pct_of_core": 100.0 * cpu_s / window,
             "wakeups_per_s": slices / window,
+            "router_cpu_pct_of_core": 100.0 * router_cpu_s / window,
             "rss_mib": rss / 1024, "hwm_mib": hwm / 1024,
             "rss_anon_mib": sum(v["anon_kib"] for v in s1.values()) / 1024,
             "rss_file_mib": sum(v["file_kib"] for v in s1.values()) / 1024,
@@ -516,6 +524,7 @@ def measure_idle(kind, *, idle_seconds=60.0, settle=10.0, n=N_SESSIONS, log=prin
         log(f"  idle  {kind:6} RSS {res['rss_mib']:6.2f} MiB (HWM {res['hwm_mib']:6.2f})  "
             f"CPU {res['cpu_pct_of_core']:6.3f}% over {window:.0f} s  "
             f"wake-ups {res['wakeups_per_s']:5.1f}/s  "
+            f"(router {res['router_cpu_pct_of_core']:6.3f}%)  "
             f"[{len(counted)} proc]  up at end: {res['all_up_at_end']}  load {la1}")
         return res
 
@@ -770,6 +779,14 @@ def make_rows(daemons, idle, bins, start_bfd, start_bgp, startup_tries):
         Row(SECTION, M_CPU, "%", "lower", _vals(idle, lambda x: x["cpu_pct_of_core"]),
             note=f"run time (schedstat, ns) over the idle window after a settle time. {setup}{nobfd_note} "
                  f"{procs}"),
+        Row(SECTION, M_CPU_PAIRED, "×", "lower",
+            _vals({d: v for d, v in idle.items() if d in BFD_DAEMONS},
+                  lambda x: None if not x.get("router_cpu_pct_of_core")
+                  else x["cpu_pct_of_core"] / x["router_cpu_pct_of_core"]),
+            note="The daemon's idle CPU divided by the router's (BIRD 2, running the same "
+                 "10 BGP + BFD sessions towards it) over the same window: a machine-wide "
+                 "stall or a busy neighbour moves both, so this scatters far less than the "
+                 "CPU row. BFD daemons only (without BFD the router does other work)."),
         Row(SECTION, M_WAKEUPS, "/s", "lower",
             _vals(idle, lambda x: x.get("wakeups_per_s")),
             note="Times the daemon's threads were put on a CPU (schedstat's timeslices), per "
