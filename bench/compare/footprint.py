@@ -158,6 +158,8 @@ def sample(pids):
         try:
             st = common.proc_status(pid)
             out[pid] = {"cpu_s": common.cpu_seconds(pid), "slices": common.timeslices(pid) or 0,
+                        "voluntary": st.get("voluntary_ctxt_switches", 0),
+                        "preempted": st.get("nonvoluntary_ctxt_switches", 0),
                         "rss_kib": st.get("VmRSS", 0),
                         "hwm_kib": st.get("VmHWM", 0),
                         **rss_split_kib(pid)}
@@ -443,7 +445,17 @@ def service_user(node):
 
 
 # --- 1. idle --------------------------------------------------------------------------------------
-def measure_idle(kind, *, idle_seconds=60.0, settle=10.0, n=N_SESSIONS, log=print):
+def fbfd_bfd_counters(daemon):
+    """fbfd's own count of BFD packets sent and of those sent early (in a
+    wake-up the loop had anyway), from its /metrics."""
+    samples = daemon.metric_samples()
+    return {key: sum(v for (name, _), v in samples.items() if name == metric)
+            for key, metric in (("sent", "fbf_bfd_packets_sent_total"),
+                                ("early", "fbf_bfd_early_transmissions_total"))}
+
+
+def measure_idle(kind, *, idle_seconds=60.0, settle=10.0, n=N_SESSIONS, log=print,
+                 perf_out=None):
     from fbflab import Lab, wait_until
     bfd = kind in BFD_DAEMONS
     with Lab(name=f"footprint-idle-{kind}") as lab, contextlib.ExitStack() as stack:
@@ -476,11 +488,19 @@ def measure_idle(kind, *, idle_seconds=60.0, settle=10.0, n=N_SESSIONS, log=prin
         la0 = loadavg()
         s0, x0 = sample(counted), sample(excluded)
         r0 = common.cpu_seconds(router_pid)
+        b0 = fbfd_bfd_counters(m.daemon) if kind == "fbfd" else None
         w0 = time.monotonic()
-        time.sleep(idle_seconds)
+        if perf_out:
+            # Where the daemon's CPU goes (perf inflates it: not a figure for the table).
+            subprocess.run(["perf", "record", "-q", "-e", "cpu-clock", "-g", "-o", str(perf_out),
+                            "-p", ",".join(str(p) for p in counted), "--",
+                            "sleep", str(idle_seconds)], check=True, capture_output=True)
+        else:
+            time.sleep(idle_seconds)
         s1, x1 = sample(counted), sample(excluded)
         router_cpu_s = common.cpu_seconds(router_pid) - r0
         window = time.monotonic() - w0
+        b1 = fbfd_bfd_counters(m.daemon) if kind == "fbfd" else None
         la1 = loadavg()
         smaps = {counted[p]: smaps_top(p) for p in counted}
         # still all up? (a flap during the window would make the figure meaningless)
@@ -489,6 +509,8 @@ def measure_idle(kind, *, idle_seconds=60.0, settle=10.0, n=N_SESSIONS, log=prin
         both = [p for p in s0 if p in s1]
         cpu_s = sum(s1[p]["cpu_s"] - s0[p]["cpu_s"] for p in both)
         slices = sum(s1[p]["slices"] - s0[p]["slices"] for p in both)
+        voluntary = sum(s1[p]["voluntary"] - s0[p]["voluntary"] for p in both)
+        preempted = sum(s1[p]["preempted"] - s0[p]["preempted"] for p in both)
         rss = sum(v["rss_kib"] for v in s1.values())
         hwm = sum(v["hwm_kib"] for v in s1.values())
         res = {
@@ -498,6 +520,11 @@ def measure_idle(kind, *, idle_seconds=60.0, settle=10.0, n=N_SESSIONS, log=prin
             "window_s": round(window, 3), "cpu_s": round(cpu_s, 4),
             "cpu_pct_of_core": 100.0 * cpu_s / window,
             "wakeups_per_s": slices / window,
+            "voluntary_switches_per_s": voluntary / window,
+            "preemptions_per_s": preempted / window,
+            "bfd_sent_per_s": (b1["sent"] - b0["sent"]) / window if b0 else None,
+            "bfd_early_per_s": (b1["early"] - b0["early"]) / window if b0 else None,
+            "perf_data": str(perf_out) if perf_out else None,
             "router_cpu_pct_of_core": 100.0 * router_cpu_s / window,
             "rss_mib": rss / 1024, "hwm_mib": hwm / 1024,
             "rss_anon_mib": sum(v["anon_kib"] for v in s1.values()) / 1024,
@@ -523,8 +550,11 @@ def measure_idle(kind, *, idle_seconds=60.0, settle=10.0, n=N_SESSIONS, log=prin
         }
         log(f"  idle  {kind:6} RSS {res['rss_mib']:6.2f} MiB (HWM {res['hwm_mib']:6.2f})  "
             f"CPU {res['cpu_pct_of_core']:6.3f}% over {window:.0f} s  "
-            f"wake-ups {res['wakeups_per_s']:5.1f}/s  "
-            f"(router {res['router_cpu_pct_of_core']:6.3f}%)  "
+            f"wake-ups {res['wakeups_per_s']:5.1f}/s (slept {res['voluntary_switches_per_s']:.1f}, "
+            f"preempted {res['preemptions_per_s']:.1f})  "
+            + (f"BFD sent {res['bfd_sent_per_s']:.1f}/s, early {res['bfd_early_per_s']:.1f}/s  "
+               if b0 else "")
+            + f"(router {res['router_cpu_pct_of_core']:6.3f}%)  "
             f"[{len(counted)} proc]  up at end: {res['all_up_at_end']}  load {la1}")
         return res
 
@@ -697,7 +727,7 @@ def fmt(v, spec=".2f"):
 
 
 def run(reps=3, idle_seconds=60, daemons=DAEMONS, log=print, *, settle=10.0,
-        startup_tries=3):
+        startup_tries=3, perf_dir=None):
     """Measure every daemon `reps` times; returns (rows, raw)."""
     daemons = [d for d in daemons if d in DAEMONS]
     raw = {"section": SECTION, "config": {
@@ -720,7 +750,9 @@ def run(reps=3, idle_seconds=60, daemons=DAEMONS, log=print, *, settle=10.0,
             bins[d][rep] = b[d]
         for d in order:
             try:
-                res = measure_idle(d, idle_seconds=idle_seconds, settle=settle, log=log)
+                perf_out = Path(perf_dir) / f"idle-{d}-{rep + 1}.data" if perf_dir else None
+                res = measure_idle(d, idle_seconds=idle_seconds, settle=settle, log=log,
+                                   perf_out=perf_out)
                 res["rep"] = rep
                 raw["idle"].append(res)
                 idle[d][rep] = res
@@ -790,10 +822,11 @@ def make_rows(daemons, idle, bins, start_bfd, start_bgp, startup_tries):
         Row(SECTION, M_WAKEUPS, "/s", "lower",
             _vals(idle, lambda x: x.get("wakeups_per_s")),
             note="Times the daemon's threads were put on a CPU (schedstat's timeslices), per "
-                 "second of the idle window: its wake-ups. Each costs about the same here "
-                 "(~70 µs, mostly the VM's), so this is what the CPU row measures, without "
-                 "its run-to-run scatter. A BFD daemon wakes for each packet it receives and "
-                 "for its own transmissions unless they share a wake-up."),
+                 "second of the idle window: its wake-ups from sleep and the times it was "
+                 "preempted (the raw JSON has both). Steady from run to run, unlike the CPU "
+                 "row; what a wake-up costs differs by daemon. A BFD daemon wakes for each "
+                 "packet it receives and for its own transmissions unless they share a "
+                 "wake-up."),
         Row(SECTION, M_BIN, "MiB", "lower", _vals(bins, lambda x: x["bytes"] / MIB),
             note="On disk: fbfd as built ($FBF_BUILD_DIR, RelWithDebInfo: with debug info); "
                  "BIRD /usr/sbin/bird; FRR bgpd+bfdd+zebra+libfrr.so; GoBGP gobgpd; ExaBGP "
@@ -836,11 +869,14 @@ def main(argv=None):
                     help="wait after all sessions are up, before the window (default 10)")
     ap.add_argument("--startup-tries", type=int, default=3,
                     help="cold starts per daemon and repetition (default 3)")
+    ap.add_argument("--perf", metavar="DIR",
+                    help="record the idle window with perf (cpu-clock, call graphs) into "
+                         "DIR/idle-<daemon>-<rep>.data; perf's overhead inflates the CPU rows")
     ap.add_argument("-o", "--out", help="write the raw results as JSON here")
     args = ap.parse_args(argv)
     daemons = common.standalone_setup(ap, args, DAEMONS)
     rows, raw = run(reps=args.reps, idle_seconds=args.idle_seconds, daemons=daemons,
-                    settle=args.settle, startup_tries=args.startup_tries)
+                    settle=args.settle, startup_tries=args.startup_tries, perf_dir=args.perf)
     common.print_and_save(rows, raw, args.out)
     return rows, raw
 

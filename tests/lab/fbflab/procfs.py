@@ -3,12 +3,14 @@ import os
 
 
 def proc_status(pid):
-    """{"VmRSS": KiB, "VmHWM": KiB} of a live process."""
+    """{"VmRSS": KiB, "VmHWM": KiB, "voluntary_ctxt_switches": n,
+    "nonvoluntary_ctxt_switches": n} of a live process (the switches are its
+    main thread's: it went to sleep, or it was preempted)."""
     out = {}
     with open(f"/proc/{pid}/status") as f:
         for line in f:
             key, _, rest = line.partition(":")
-            if key in ("VmRSS", "VmHWM"):
+            if key in ("VmRSS", "VmHWM", "voluntary_ctxt_switches", "nonvoluntary_ctxt_switches"):
                 out[key] = int(rest.split()[0])
     return out
 
