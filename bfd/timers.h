@@ -90,11 +90,10 @@ TimePoint next_transmit_time(TimePoint last_tx, std::uint64_t interval_us,
 // point next_transmit_time() aims at; the quantum covers a packet that left
 // a little after it was recorded). Each gap still lies in the §6.8.7
 // window, and the random draw still decides it: the early part shifts it by
-// at most 7.5 % of the interval. What it saves is a wake-up of the loop —
-// on this VM ~70 µs each, the whole cost of an idle daemon (docs/
-// performance.md): with 10 sessions at 300 ms, two thirds of the
-// transmissions find the loop awake inside their 22.5 ms. Returns `aimed`
-// when nothing is earlier than it.
+// at most 7.5 % of the interval. What it saves is a wake-up of the loop:
+// with 10 sessions at 300 ms, about 60 % of the transmissions find the loop
+// awake inside their 22.5 ms (docs/performance.md, "Idle wake-ups").
+// Returns `aimed` when nothing is earlier than it.
 inline constexpr std::uint64_t kEarlyTransmitPermille = 75;
 TimePoint transmit_window_opening(TimePoint last_tx, TimePoint aimed, std::uint64_t interval_us);
 

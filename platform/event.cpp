@@ -19,13 +19,14 @@ EventBasePtr make_event_base() {
   event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
   // On Linux the backend is epoll, libevent's default. With the flag above
   // it re-arms a timerfd of its own before every epoll_wait: one system call
-  // per wake-up. poll(2) (7d0a0b8 to 0b3768e) saved that call but costs a
+  // per wake-up. poll(2) (7d0a0b8 to d8f93d0) saved that call but costs a
   // ->poll() of every watched descriptor per wake-up, and fbfd watches one
   // per BGP neighbor besides listeners, control, netlink and timers: with
-  // 10 neighbors it was ~40 % of an idle fbfd's CPU in perf, and epoll
-  // took the idle CPU from 0.90-0.94 x to 0.68-0.81 x of the router's BIRD
-  // doing the same job in the same window (docs/performance.md). The BFD
-  // timer wheel keeps its own absolute timerfd (platform::DeadlineTimer).
+  // 10 neighbors its symbols were a third of an idle fbfd's perf samples
+  // (epoll's a seventh), and epoll took the idle CPU from 0.90-0.92 x to
+  // 0.71-0.76 x of the router's BIRD doing the same job in the same window
+  // (docs/performance.md, "Idle wake-ups"). The BFD timer wheel keeps its
+  // own absolute timerfd (platform::DeadlineTimer).
   event_base* base = event_base_new_with_config(cfg);
   event_config_free(cfg);
   if (base == nullptr) throw std::runtime_error("cannot create the event loop");

@@ -25,7 +25,7 @@ int timer_fds() {
 
 // The loop's cost per wake-up does not grow with the descriptors it
 // watches (one per BGP neighbor): epoll, not poll(2), whose per-descriptor
-// scan was ~40 % of an idle fbfd's CPU with 10 neighbors (event.cpp). Its
+// scan was a third of an idle fbfd's CPU with 10 neighbors (event.cpp). Its
 // precise timers cost one timerfd, re-armed per wake-up.
 TEST(EventBase, RunsOnEpollWithOneTimerDescriptor) {
   const int before = timer_fds();
