@@ -1,4 +1,5 @@
 """fbfd/fbfctl command lines: check-config, versions, usage errors, exit codes."""
+import os
 import re
 import subprocess
 
@@ -61,6 +62,51 @@ def test_versions_and_help():
         assert re.match(rf"^{binary.name} \d+\.\d+\.\d+ \(", r.stdout), r.stdout
         h = run(binary, "--help")
         assert h.returncode == 0 and "Usage" in h.stdout
+
+
+def git(repo, *argv):
+    return subprocess.run(["git", "-C", str(repo), *argv], check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def write_revision(source, out, revision=""):
+    subprocess.run(["cmake", f"-DSOURCE_DIR={source}", f"-DOUTPUT={out}",
+                    f"-DREVISION={revision}", "-P", str(REPO / "cmake" / "FbfRevision.cmake")],
+                   check=True, capture_output=True, timeout=30)
+    return re.search(r'kGitRevision = "([^"]*)"', out.read_text()).group(1)
+
+
+def test_the_revision_follows_each_commit_and_is_rewritten_only_when_it_changes(tmp_path):
+    """cmake/FbfRevision.cmake, which the fbf_revision target runs at every
+    build: `--version` names the commit built, not the one configured."""
+    src, out = tmp_path / "src", tmp_path / "revision.cpp"
+    src.mkdir()
+    git(src, "init", "-q")
+    for key, value in (("user.email", "t@example.org"), ("user.name", "t")):
+        git(src, "config", key, value)
+    git(src, "commit", "-q", "--allow-empty", "-m", "one")
+    assert write_revision(src, out) == git(src, "rev-parse", "--short", "HEAD")
+    # Unchanged revision: the file is left alone (nothing recompiles).
+    os.utime(out, (1_000_000_000, 1_000_000_000))
+    write_revision(src, out)
+    assert out.stat().st_mtime == 1_000_000_000
+    git(src, "commit", "-q", "--allow-empty", "-m", "two")
+    assert write_revision(src, out) == git(src, "rev-parse", "--short", "HEAD")
+    assert out.stat().st_mtime > 1_000_000_000
+    # A tree without git (a tarball): "unknown", or what the packager names.
+    bare = tmp_path / "tarball"
+    bare.mkdir()
+    assert write_revision(bare, out) == "unknown"
+    assert write_revision(bare, out, "1a2b3c4") == "1a2b3c4"
+
+
+def test_version_names_the_commit_the_binaries_were_built_from():
+    if not (REPO / ".git").exists():
+        want = "unknown"
+    else:
+        want = git(REPO, "rev-parse", "--short", "HEAD")
+    for binary in (FBFD, FBFCTL):
+        assert run(binary, "--version").stdout.split()[-1] == f"({want})"
 
 
 def test_usage_errors_exit_2():
