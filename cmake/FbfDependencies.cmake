@@ -108,10 +108,24 @@ if(FBF_STATIC_DEPS)
 endif()
 # `ceil` is resolved to platform/ceil.cpp's fbf_ceil (see there why): with
 # libstdc++ inside, that was the programs' only reason to load libm.
+#
+# Relative relocations packed as DT_RELR (glibc 2.36, binutils 2.38): a PIE's
+# pointers in vtables and tables (.data.rel.ro) are relocated at start from
+# a bitmap of a few hundred bytes instead of 24 bytes of .rela.dyn each.
+# ld.so reads those tables at every start and they stay mapped: 112 KiB of
+# fbfd's binary and of its resident set (docs/performance.md, "Footprint").
+# Still a PIE: ASLR is kept.
+include(CheckLinkerFlag)
+if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
+  check_linker_flag(CXX "-Wl,-z,pack-relative-relocs" FBF_LINKER_PACKS_RELATIVE_RELOCS)
+endif()
 function(fbf_static_program target)
   if(FBF_STATIC_DEPS)
     target_link_options(${target} PRIVATE -static-libstdc++ -static-libgcc -Wl,--gc-sections
                         -Wl,--undefined=fbf_ceil -Wl,--defsym=ceil=fbf_ceil)
+  endif()
+  if(FBF_LINKER_PACKS_RELATIVE_RELOCS)
+    target_link_options(${target} PRIVATE -Wl,-z,pack-relative-relocs)
   endif()
 endfunction()
 fbf_cmake_pkg(OpenSSL       libssl-dev)

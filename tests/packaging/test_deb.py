@@ -137,6 +137,13 @@ def test_build_deb_produces_the_package(built_deb):
     fields = run(["dpkg-deb", "-f", deb, "Package", "Version", "Depends"]).stdout
     assert "Package: fbf" in fields
     assert "libevent" in fields and "libnl-route-3-200" in fields, "shlibs:Depends missing"
+    # The programs' relative relocations are packed (DT_RELR), which needs the
+    # loader of glibc 2.36: the package says so (dpkg-shlibdeps cannot).
+    with tempfile.TemporaryDirectory() as tree:
+        run(["dpkg-deb", "-x", deb, tree])
+        dynamic = run(["readelf", "-d", f"{tree}/usr/sbin/fbfd"]).stdout
+    assert "(RELR)" in dynamic, dynamic
+    assert "libc6 (>= 2.36)" in fields, fields
     contents = run(["dpkg-deb", "-c", deb]).stdout
     for path in ["./usr/sbin/fbfd", "./usr/sbin/fbfctl", "./etc/fbf/fbf.toml",
                  "./lib/systemd/system/fbf.service", "./usr/lib/sysusers.d/fbf.conf",
