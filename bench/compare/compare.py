@@ -4,6 +4,7 @@
     sudo bench/compare/compare.py                    # everything, 3 repetitions (~1 h)
     sudo bench/compare/compare.py --quick            # a smoke run of every section (~10 min)
     sudo bench/compare/compare.py --sections bfd,detection --reps 5 -o /tmp/cmp
+    bench/compare/compare.py --render /tmp/cmp/report.json   # its report again, today's rules
 
 Installs what is missing (scripts/install-deps), builds fbfd, fbfctl and
 bgp_blaster (Release, into build-compare/ unless --build-dir/--no-build),
@@ -96,6 +97,35 @@ def run_section(name, args, log):
     raise ValueError(name)
 
 
+def render(doc, rows):
+    """The markdown report of one run (doc: what report.json holds)."""
+    import report
+    m = doc["machine"]
+    header = "\n".join([
+        "# fbfd side by side", "",
+        f"`{doc['command']}` — {doc['started']}, {doc['reps']} repetition(s)"
+        f"{' (quick: a smoke run, not the figures)' if doc['quick'] else ''}.", "",
+        f"Machine: {m['cpu']}, {m['cpus']} CPUs, {m['memory_gib']} GiB, Linux {m['kernel']}. "
+        "Versions: " + "; ".join(f"{k}: {v}" for k, v in doc["versions"].items() if v) + ".", "",
+        "Each cell: median (min–max) over the repetitions; fbfd ÷ other is computed "
+        "within each repetition. Sections: " + "; ".join(
+            f"{n} {s['seconds']:.0f} s, load {s['load_1m'][0]}→{s['load_1m'][1]}"
+            + (f", **failed: {s['error']}**" if s["error"] else "")
+            for n, s in doc["sections"].items()) + "."])
+    return report.markdown(rows, header)
+
+
+def render_saved(path):
+    """Print the report of a saved run again (report.json), with this
+    checkout's verdict rules: old runs judged as new ones are."""
+    sys.path.insert(0, str(HERE))
+    import common
+    doc = json.loads(Path(path).read_text())
+    rows = [common.Row.from_json(r) for s in doc["sections"].values() for r in s["rows"]]
+    print(render(doc, rows), end="")
+    return 0
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--reps", type=int, default=None, help="repetitions (default 3; quick 1)")
@@ -105,7 +135,11 @@ def main(argv=None):
     ap.add_argument("--build-dir", default=str(REPO / "build-compare"))
     ap.add_argument("--no-build", action="store_true", help="use --build-dir as it is")
     ap.add_argument("-o", "--out", help="output directory (default: a new one in /tmp)")
+    ap.add_argument("--render", metavar="REPORT_JSON",
+                    help="print the report of a saved run (its report.json) again; runs nothing")
     args = ap.parse_args(argv)
+    if args.render:
+        return render_saved(args.render)
     if os.geteuid() != 0:
         ap.error("needs root (network namespaces): sudo bench/compare/compare.py")
     args.reps = args.reps or (1 if args.quick else 3)
@@ -119,7 +153,6 @@ def main(argv=None):
     os.environ["FBF_BUILD_DIR"] = str(build_dir)
     sys.path.insert(0, str(HERE))
     import common
-    import report
 
     out = Path(args.out or tempfile.mkdtemp(prefix="fbf-compare-"))
     out.mkdir(parents=True, exist_ok=True)
@@ -146,19 +179,7 @@ def main(argv=None):
             "rows": [r.to_json() for r in sec_rows], "raw": raw}
         (out / "report.json").write_text(json.dumps(doc, indent=2, default=str) + "\n")
 
-    m = doc["machine"]
-    header = "\n".join([
-        "# fbfd side by side", "",
-        f"`{command}` — {doc['started']}, {args.reps} repetition(s)"
-        f"{' (quick: a smoke run, not the figures)' if args.quick else ''}.", "",
-        f"Machine: {m['cpu']}, {m['cpus']} CPUs, {m['memory_gib']} GiB, Linux {m['kernel']}. "
-        "Versions: " + "; ".join(f"{k}: {v}" for k, v in doc["versions"].items() if v) + ".", "",
-        "Each cell: median (min–max) over the repetitions; fbfd ÷ other is computed "
-        "within each repetition. Sections: " + "; ".join(
-            f"{n} {s['seconds']:.0f} s, load {s['load_1m'][0]}→{s['load_1m'][1]}"
-            + (f", **failed: {s['error']}**" if s["error"] else "")
-            for n, s in doc["sections"].items()) + "."])
-    md = report.markdown(rows, header)
+    md = render(doc, rows)
     (out / "report.md").write_text(md)
     print(md)
     print(f"written: {out / 'report.md'}, {out / 'report.json'}")

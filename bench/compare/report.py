@@ -43,27 +43,58 @@ def others(row):
            [d for d in row.values if d not in DAEMON_NAMES and d != "fbfd"]
 
 
+def record(row, rival):
+    """(repetitions fbfd was better in, worse in, compared) against rival,
+    pairing the repetitions as the ratios do: the daemons of one repetition
+    ran in the same lab, one after the other."""
+    wins = losses = compared = 0
+    for a, b in zip(row.values.get("fbfd", []), row.values.get(rival, [])):
+        if not clean([a]) or not clean([b]):
+            continue
+        compared += 1
+        if a != b:
+            if (a < b) == (row.better == "lower"):
+                wins += 1
+            else:
+                losses += 1
+    return wins, losses, compared
+
+
 def standing(row):
-    """How fbfd's median compares with every other daemon's median on this
-    row: ("ahead" | "level" | "behind" | None, [daemons fbfd is behind],
-    [daemons it is level with]). None when fbfd or every other daemon has no
-    value: there is nothing to be ahead of."""
-    mine = summary(row.values.get("fbfd", []))
-    if mine is None:
+    """Whether fbfd is ahead of every other daemon on this row, repetition by
+    repetition: ("ahead" | "level" | "behind" | None, [daemons fbfd is
+    behind], [daemons it is level with]). Ahead of a daemon: better in every
+    repetition; behind: worse in every one; level: anything between (ties,
+    or a scatter that puts either first) — a median alone would name a
+    winner that another run reverses. None when fbfd or every other daemon
+    has no value: there is nothing to be ahead of."""
+    if summary(row.values.get("fbfd", [])) is None:
         return None, [], []
     behind, level, compared = [], [], 0
     for d in others(row):
-        theirs = summary(row.values[d])
-        if theirs is None:
+        wins, losses, n = record(row, d)
+        if not n:
             continue
         compared += 1
-        if mine[1] == theirs[1]:
-            level.append(d)
-        elif (mine[1] > theirs[1]) == (row.better == "lower"):
+        if losses == n:
             behind.append(d)
+        elif wins < n:
+            level.append(d)
     if not compared:
         return None, [], []     # nothing to be ahead of
     return ("behind" if behind else "level" if level else "ahead"), behind, level
+
+
+def _level_names(row, daemons):
+    """"FRR (ahead in 1 of 3 repetitions, behind in 2)" for each daemon."""
+    out = []
+    for d in daemons:
+        wins, losses, n = record(row, d)
+        detail = [f"ahead in {wins} of {n} repetitions"] if wins else []
+        detail += [f"behind in {losses}" if wins else f"behind in {losses} of {n} repetitions"] \
+            if losses else []
+        out.append(DAEMON_NAMES.get(d, d) + (f" ({', '.join(detail)})" if detail else ""))
+    return ", ".join(out)
 
 
 def _names(daemons):
@@ -79,7 +110,7 @@ def verdict_cell(row):
     if status == "ahead":
         parts.append("ahead")
     elif status == "level":
-        parts.append(f"level with {_names(level)}")
+        parts.append(f"level with {_level_names(row, level)}")
     elif status == "behind":
         parts.append(f"**behind** {_names(behind)}")
     return "; ".join(parts) or "—"
@@ -122,16 +153,23 @@ def section_table(rows):
 
 
 def verdict_summary(rows):
-    """Bullet lines: every target missed and every row where fbfd is not ahead."""
+    """Bullet lines: every target missed, every daemon fbfd is behind, and
+    every daemon that beat fbfd in some repetitions but not all."""
     out = []
     for r in rows:
         if r.target is not None and r.target.ok is False:
             out.append(f"- target missed — {SECTION_TITLES.get(r.section, r.section)}: "
                        f"{r.metric}: {r.target.text}")
-        status, behind, _ = standing(r)
-        if status == "behind":
-            out.append(f"- behind — {SECTION_TITLES.get(r.section, r.section)}: "
-                       f"{r.metric}: {_names(behind)}")
+        status, behind, level = standing(r)
+        title = SECTION_TITLES.get(r.section, r.section)
+        if behind:
+            out.append(f"- behind — {title}: {r.metric}: {_names(behind)}")
+        # Level with a daemon that is not always level (it won a repetition):
+        # a row fbfd is not ahead on either. Rows where every daemon scores
+        # the same (0 false flaps everywhere) are not news.
+        mixed = [d for d in level if record(r, d)[1]]
+        if mixed:
+            out.append(f"- level — {title}: {r.metric}: {_level_names(r, mixed)}")
     return out
 
 
@@ -142,7 +180,8 @@ def markdown(rows, header=""):
     met = sum(1 for r in rows if r.target is not None and r.target.ok)
     targets = sum(1 for r in rows if r.target is not None)
     out += ["## Verdicts", "", f"{met} of {targets} targets met."]
-    out += [""] + (misses or ["- every target met, and fbfd is behind no other daemon on any row."])
+    out += [""] + (misses or ["- every target met, and no other daemon beat fbfd in any "
+                              "repetition of any row."])
     for section, title in SECTION_TITLES.items():
         sec = [r for r in rows if r.section == section]
         if sec:

@@ -45,6 +45,31 @@ def test_standing_lower_and_higher_is_better_and_ties():
     assert "ahead" not in report.verdict_cell(alone)
 
 
+def test_ahead_and_behind_hold_in_every_repetition_or_the_row_is_level():
+    # cmp17's CPU at one session: fbfd's median is lower (0.34 against 0.37),
+    # but BIRD was cheaper in the second repetition.
+    cpu = Row("bfd", "CPU, N = 1", "%", "lower",
+              {"fbfd": [0.30, 0.39, 0.34], "bird": [0.46, 0.22, 0.37], "frr": [1.1, 1.2, 1.1]})
+    assert report.standing(cpu) == ("level", [], ["bird"])
+    assert report.verdict_cell(cpu) == "level with BIRD 2 (ahead in 2 of 3 repetitions, behind in 1)"
+    md = report.markdown([cpu])
+    assert "- level — BFD cost: CPU, N = 1: BIRD 2 (ahead in 2 of 3 repetitions, behind in 1)" in md
+    assert "every target met" not in md
+    # Worse in every repetition is behind even where a median would tie.
+    tie = Row("detection", "p50", "ms", "lower", {"fbfd": [2.0, 3.0, 4.0], "frr": [1.9, 3.0, 3.9]})
+    assert report.standing(tie) == ("level", [], ["frr"])
+    worse = Row("detection", "p50", "ms", "lower", {"fbfd": [2.0, 3.1, 4.0], "frr": [1.9, 3.0, 3.9]})
+    assert report.standing(worse) == ("behind", ["frr"], [])
+    # A failed repetition of either side is left out of the pairing.
+    gap = Row("table", "time", "s", "lower", {"fbfd": [1.0, None, 1.0], "bird": [2.0, 0.5, 2.0]})
+    assert report.standing(gap) == ("ahead", [], [])
+    # The same score everywhere (0 false flaps) is level, and not news.
+    flaps = Row("bfd", "false flaps", "count", "lower", {"fbfd": [0, 0], "bird": [0, 0]},
+                Target("0", ok=True), ratio=False)
+    assert report.verdict_cell(flaps) == "0: met; level with BIRD 2"
+    assert "- level" not in report.markdown([flaps])
+
+
 def test_section_table_shows_median_range_and_paired_ratio():
     row = Row("table", "time to receive 1M IPv4 packed", "s", "lower",
               {"fbfd": [0.02, 0.03, 0.025], "bird": [0.5, 0.6, 0.4]},
