@@ -68,7 +68,7 @@ def standing(row):
     or a scatter that puts either first) — a median alone would name a
     winner that another run reverses. None when fbfd or every other daemon
     has no value: there is nothing to be ahead of."""
-    if summary(row.values.get("fbfd", [])) is None:
+    if not clean(row.values.get("fbfd", [])):
         return None, [], []
     behind, level, compared = [], [], 0
     for d in others(row):
@@ -86,14 +86,13 @@ def standing(row):
 
 
 def _level_names(row, daemons):
-    """"FRR (ahead in 1 of 3 repetitions, behind in 2)" for each daemon."""
+    """"FRR (ahead in 1, behind in 2 of 3 repetitions)" for each daemon; the
+    name alone where every repetition was a tie."""
     out = []
     for d in daemons:
         wins, losses, n = record(row, d)
-        detail = [f"ahead in {wins} of {n} repetitions"] if wins else []
-        detail += [f"behind in {losses}" if wins else f"behind in {losses} of {n} repetitions"] \
-            if losses else []
-        out.append(DAEMON_NAMES.get(d, d) + (f" ({', '.join(detail)})" if detail else ""))
+        score = ", ".join(f"{word} in {k}" for word, k in (("ahead", wins), ("behind", losses)) if k)
+        out.append(DAEMON_NAMES.get(d, d) + (f" ({score} of {n} repetitions)" if score else ""))
     return ", ".join(out)
 
 

@@ -1,6 +1,8 @@
 """bench/compare's statistics and report (pure functions, no lab): ratios are
 paired within a repetition, percentiles are measured values, the verdicts
 name every missed target and every daemon fbfd is behind."""
+import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -47,17 +49,19 @@ def test_standing_lower_and_higher_is_better_and_ties():
 
 def test_ahead_and_behind_hold_in_every_repetition_or_the_row_is_level():
     # cmp17's CPU at one session: fbfd's median is lower (0.34 against 0.37),
-    # but BIRD was cheaper in the second repetition.
+    # but BIRD was cheaper in the second repetition (the median rule: ahead).
     cpu = Row("bfd", "CPU, N = 1", "%", "lower",
               {"fbfd": [0.30, 0.39, 0.34], "bird": [0.46, 0.22, 0.37], "frr": [1.1, 1.2, 1.1]})
     assert report.standing(cpu) == ("level", [], ["bird"])
-    assert report.verdict_cell(cpu) == "level with BIRD 2 (ahead in 2 of 3 repetitions, behind in 1)"
+    assert report.verdict_cell(cpu) == "level with BIRD 2 (ahead in 2, behind in 1 of 3 repetitions)"
     md = report.markdown([cpu])
-    assert "- level — BFD cost: CPU, N = 1: BIRD 2 (ahead in 2 of 3 repetitions, behind in 1)" in md
+    assert "- level — BFD cost: CPU, N = 1: BIRD 2 (ahead in 2, behind in 1 of 3 repetitions)" in md
     assert "every target met" not in md
-    # Worse in every repetition is behind even where a median would tie.
-    tie = Row("detection", "p50", "ms", "lower", {"fbfd": [2.0, 3.0, 4.0], "frr": [1.9, 3.0, 3.9]})
-    assert report.standing(tie) == ("level", [], ["frr"])
+    # A median behind, but fbfd won a repetition (the median rule: behind).
+    close = Row("detection", "p50", "ms", "lower", {"fbfd": [0.40, 0.30, 0.45],
+                                                    "frr": [0.35, 0.32, 0.41]})
+    assert report.standing(close) == ("level", [], ["frr"])
+    # Worse in every repetition is behind.
     worse = Row("detection", "p50", "ms", "lower", {"fbfd": [2.0, 3.1, 4.0], "frr": [1.9, 3.0, 3.9]})
     assert report.standing(worse) == ("behind", ["frr"], [])
     # A failed repetition of either side is left out of the pairing.
@@ -68,6 +72,24 @@ def test_ahead_and_behind_hold_in_every_repetition_or_the_row_is_level():
                 Target("0", ok=True), ratio=False)
     assert report.verdict_cell(flaps) == "0: met; level with BIRD 2"
     assert "- level" not in report.markdown([flaps])
+
+
+def test_render_prints_a_saved_run_again_under_the_current_rules(tmp_path):
+    cpu = Row("bfd", "CPU, N = 1", "%", "lower", {"fbfd": [0.30, 0.39], "bird": [0.46, 0.22]})
+    doc = {"command": "sudo bench/compare/compare.py --sections bfd", "started": "then",
+           "reps": 2, "quick": False, "versions": {"fbfd": "fbfd 0.1.0 (abc1234)"},
+           "machine": {"cpu": "c", "cpus": 2, "memory_gib": 1, "kernel": "k"},
+           "sections": {"bfd": {"seconds": 10.0, "error": None, "load_1m": [0.1, 0.2],
+                                "rows": [cpu.to_json()], "raw": {}}}}
+    saved = tmp_path / "report.json"
+    saved.write_text(json.dumps(doc))
+    compare = Path(__file__).resolve().parents[2] / "bench" / "compare" / "compare.py"
+    out = subprocess.run([sys.executable, str(compare), "--render", str(saved)],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("# fbfd side by side\n")
+    assert "`sudo bench/compare/compare.py --sections bfd` — then, 2 repetition(s)." in out.stdout
+    assert "level with BIRD 2 (ahead in 1, behind in 1 of 2 repetitions)" in out.stdout
 
 
 def test_section_table_shows_median_range_and_paired_ratio():
