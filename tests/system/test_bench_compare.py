@@ -147,6 +147,27 @@ Rss:                1024 kB
         "/usr/lib/x86_64-linux-gnu/libc.so.6": 1024}
 
 
+def test_idle_rss_counts_resident_pages_per_loaded_section():
+    import idle_rss
+    readelf = """\
+Section Headers:
+  [Nr] Name              Type            Address          Off    Size   ES Flg Lk Inf Al
+  [ 0]                   NULL            0000000000000000 000000 000000 00      0   0  0
+  [10] .rela.dyn         RELA            00000000000028e8 0028e8 01e000 18   A  6   0  8
+  [15] .text             PROGBITS        0000000000030000 030000 003000 00  AX  0   0 16
+  [26] .data.rel.ro      PROGBITS        0000000000040000 040000 000800 00  WA  0   0 32
+  [30] .bss              NOBITS          0000000000050000 041000 002000 00  WA  0   0 32
+  [31] .comment          PROGBITS        0000000000000000 041000 00002b 01  MS  0   0  1
+"""
+    sections = idle_rss.file_sections(readelf)
+    assert sections == [(".rela.dyn", 0x28e8, 0x1e000), (".text", 0x30000, 0x3000),
+                        (".data.rel.ro", 0x40000, 0x800)]
+    # .rela.dyn spans file pages 2..32, .text 48..50, .data.rel.ro page 64.
+    present = {2, 3, 48, 50, 64}
+    assert idle_rss.resident_by_section(sections, present) == {
+        ".rela.dyn": (8, 124), ".text": (8, 12), ".data.rel.ro": (4, 4)}
+
+
 def test_idle_rss_config_names_the_user_to_look_up():
     import idle_rss
     assert 'user = "root"' in idle_rss.config("/tmp/x", 0)
