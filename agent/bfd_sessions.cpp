@@ -285,6 +285,10 @@ BfdSessions::BfdSessions(event_base* base, Metrics& metrics, InterfaceSnapshot i
   metrics_.gauge_fn("fbf_bfd_wakeup_lateness_max_seconds",
                     "The latest any wake-up of the BFD timer wheel ran after it was due", {},
                     [&io] { return static_cast<double>(io.worst_lateness.count()) / 1e6; });
+  metrics_.counter_fn("fbf_bfd_kept_up_transmissions_total",
+                      "Periodic BFD packets sent from inside a long task of the loop (show bfd, "
+                      "a metrics scrape over many sessions) because they fell due meanwhile",
+                      {}, [&io] { return io.kept_up_transmissions; });
   metrics_.counter_fn("fbf_bfd_receive_calls_total",
                       "Batched reads of the BFD listeners (one system call each)", {},
                       [&io] { return io.receive_calls; });
@@ -593,9 +597,11 @@ void BfdSessions::register_metrics() {
   auto family = [this](const char* name, const char* help, MetricType type, auto write) {
     metric_families_.push_back(
         metrics_.collect(name, help, type, [this, write](SampleWriter& w) {
-          for (const auto& r : metric_rows(service_->engine()))
+          for (const auto& r : metric_rows(service_->engine())) {
+            service_->keep_up();  // as in show(): a scrape must not hold packets back
             write(w, r, SampleWriter::Label{"session", r.spec->name},
                   SampleWriter::Label{"peer", r.peer});
+          }
         }));
   };
   using L = SampleWriter::Label;
@@ -625,6 +631,7 @@ json BfdSessions::show() const {
   const auto& engine = service_->engine();
   const auto now = std::chrono::steady_clock::now();
   for (SessionId id : engine.ids()) {
+    service_->keep_up();  // thousands of sessions take tens of ms: packets due leave on time
     const auto& spec = *engine.spec(id);
     const auto& s = *engine.find(id);
     const auto& v = s.variables();
@@ -708,6 +715,8 @@ std::optional<bfd::State> BfdSessions::state_of(const platform::IpAddress& peer,
 
 void BfdSessions::register_commands(CommandTable& commands) {
   commands.add("show bfd", [this](const json&) -> CommandResult { return show(); });
+  // Encoding a reply of thousands of sessions takes as long as building it.
+  commands.set_pacer([this] { service_->keep_up(); });
 }
 
 }  // namespace fbf::agent

@@ -47,9 +47,34 @@ CommandError malformed(std::string message) {
   return CommandError{std::string(error_code::malformed), std::move(message), {}};
 }
 
-std::string line_of(const json& doc) {
+std::string compact(const json& doc) {
   // Replace invalid UTF-8 from a request (echoed ids) instead of throwing.
-  return doc.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+  return doc.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string line_of(const json& doc) { return compact(doc) + "\n"; }
+
+// json::dump(-1) of `doc` written element by element, `pace` called after
+// each element of the arrays and objects above kPacedDepth: the document,
+// the result, its lists (a reply's lists are at depth 2: doc.result.sessions).
+constexpr int kPacedDepth = 3;
+void dump_paced(const json& doc, const std::function<void()>& pace, int depth, std::string& out) {
+  if (depth >= kPacedDepth || !doc.is_structured() || doc.empty()) {
+    out += compact(doc);
+    return;
+  }
+  const bool object = doc.is_object();
+  out += object ? '{' : '[';
+  for (auto it = doc.begin(); it != doc.end(); ++it) {
+    if (it != doc.begin()) out += ',';
+    if (object) {
+      out += compact(json(it.key()));
+      out += ':';
+    }
+    dump_paced(*it, pace, depth + 1, out);
+    pace();
+  }
+  out += object ? '}' : ']';
 }
 
 }  // namespace
@@ -89,14 +114,17 @@ std::string encode_request(const Request& request) {
   return line_of(doc);
 }
 
-std::string encode_reply_ok(const json& id, json result) {
+std::string encode_reply_ok(const json& id, json result, const std::function<void()>& pace) {
   // Built by moving: `show bfd` with 1000 sessions is ~800 KB of JSON, and
   // every copy of it is time the event loop (and BFD) waits.
   json doc = json::object();
   doc["ok"] = true;
   doc["result"] = std::move(result);
   if (!id.is_null()) doc["id"] = id;
-  return line_of(doc);
+  if (!pace) return line_of(doc);
+  std::string out;
+  dump_paced(doc, pace, 0, out);
+  return out + "\n";
 }
 
 std::string encode_reply_error(const json& id, const CommandError& error) {
@@ -133,7 +161,7 @@ Dispatched dispatch(const CommandTable& table, std::string_view line,
   try {
     auto result = (*handler)(req->args);
     if (!result) return {encode_reply_error(req->id, result.error()), false, false};
-    return {encode_reply_ok(req->id, std::move(*result)), true, false};
+    return {encode_reply_ok(req->id, std::move(*result), table.pacer()), true, false};
   } catch (const std::exception& e) {
     // A handler bug must not take the agent (and its announcements) down.
     return {encode_reply_error(req->id, {std::string(error_code::failed),

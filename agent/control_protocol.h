@@ -53,14 +53,24 @@ class CommandTable {
   const CommandHandler* find(std::string_view name) const;
   std::vector<std::string> names() const;
 
+  // Called between the items of a reply while it is encoded (each session of
+  // `show bfd`): the loop waits for a reply of thousands of sessions, and
+  // whatever must not wait (BFD's periodic packets) runs here. Optional.
+  void set_pacer(std::function<void()> pacer) { pacer_ = std::move(pacer); }
+  const std::function<void()>& pacer() const { return pacer_; }
+
  private:
   std::map<std::string, CommandHandler, std::less<>> handlers_;
+  std::function<void()> pacer_;
 };
 
 std::expected<Request, CommandError> parse_request(std::string_view line);
 std::string encode_request(const Request& request);  // one line, '\n'-terminated
 
-std::string encode_reply_ok(const json& id, json result);
+// `pace` (optional) is called between the elements of the reply's arrays and
+// objects, down to the items of a result's lists; the text is that of
+// json::dump() all the same.
+std::string encode_reply_ok(const json& id, json result, const std::function<void()>& pace = {});
 std::string encode_reply_error(const json& id, const CommandError& error);
 
 struct Dispatched {

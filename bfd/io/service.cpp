@@ -267,6 +267,26 @@ void Service::on_wakeup(TimePoint due) {
   finish_event(end);
 }
 
+void Service::keep_up() {
+  const std::optional<TimePoint> due = wheel_.next_due();
+  if (!due) return;
+  const TimePoint now = Clock::now();
+  if (now < *due) return;
+  wheel_.expire(now, [this, now](WheelTimer& timer) {
+    Link& link = *reinterpret_cast<Link*>(static_cast<std::uintptr_t>(timer.cookie()));
+    const auto kind = static_cast<TimerKind>(&timer - link.timers.data());
+    if (kind != TimerKind::Transmit) {
+      wheel_.arm(timer, now);  // already due: the next wake-up runs it
+      return;
+    }
+    const std::uint64_t before = link.session->counters().packets_out;
+    execute(link.id, link, link.session->on_timer(Clock::now(), kind), now);
+    io_.kept_up_transmissions += link.session->counters().packets_out - before;
+  });
+  send_queued();
+  schedule_wakeup(now);
+}
+
 void Service::count_lateness(Microseconds lateness) {
   if (lateness < kLateWakeupThresholds[0]) return;
   for (std::size_t i = 0; i < kLateWakeupThresholds.size(); ++i)

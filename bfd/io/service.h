@@ -78,6 +78,9 @@ struct IoCounters {
   // (Session::transmit_early): each one a wake-up saved.
   std::uint64_t early_transmissions = 0;
   std::uint64_t receive_calls = 0;  // batched reads (each one system call)
+  // Periodic packets sent by keep_up(), from inside a long task of the agent
+  // (each one a packet that would otherwise have left late).
+  std::uint64_t kept_up_transmissions = 0;
   bool polled = false;              // listeners read on the tick, not per datagram
   // Wake-ups at least kLateWakeupThresholds[i] late, and the latest one.
   std::array<std::uint64_t, kLateWakeupThresholds.size()> late_wakeups{};
@@ -134,6 +137,16 @@ class Service {
   const EchoCounters& echo_counters() const { return echo_.counters(); }
   // System calls that moved the wheel's wake-up (DeadlineTimer::rearms).
   std::uint64_t wakeup_rearms() const { return wakeup_.rearms(); }
+  // Sends the periodic packets that have fallen due while the agent runs one
+  // long task on the loop — `show bfd` or a metrics scrape over thousands of
+  // sessions takes tens of milliseconds, and a peer that sees no packet for
+  // that long plus a transmit interval, then a burst of a thousand, drops
+  // some and declares sessions Down. Cheap when nothing is due (one look at
+  // the wheel): call it once per item of such a task. Only Transmit timers
+  // run here. A Detection Time waits for the next wake-up, which reads the
+  // listeners before checking it (on_timer), and nothing changes state
+  // inside the caller's task.
+  void keep_up();
   // Called (inside the loop) for each wake-up that ran at least the last of
   // kLateWakeupThresholds late: the agent logs it.
   void on_late_wakeup(LateWakeupCallback callback) { on_late_wakeup_ = std::move(callback); }

@@ -36,6 +36,35 @@ TEST(ControlProtocol, AnswersAKnownCommandAndEchoesId) {
   EXPECT_EQ(r["result"]["version"], "x");
 }
 
+// A paced reply is the same text, with the pacer called between the items
+// of the result's lists: a `show bfd` of 1000 sessions lets BFD send 1000
+// times while it is encoded (bfd::io::Service::keep_up).
+TEST(ControlProtocol, PacedReplyIsTheSameTextWithThePacerBetweenItems) {
+  json sessions = json::array();
+  for (int i = 0; i < 50; ++i)
+    sessions.push_back({{"name", "s" + std::to_string(i)}, {"peer", "192.0.2." + std::to_string(i)},
+                        {"flaps", i}, {"timers", {{"tx", 50}, {"rx", 50.5}}},
+                        {"bad", std::string("\xff\"q")}, {"empty", json::object()}});
+  const json result = {{"sessions", sessions}, {"count", 50}, {"none", json::array()}};
+  int paced = 0;
+  const std::string plain = encode_reply_ok("id-1", result);
+  const std::string with_pacer = encode_reply_ok("id-1", result, [&paced] { ++paced; });
+  EXPECT_EQ(with_pacer, plain);
+  // The 50 sessions, the result's 3 members, the reply's ok/result/id.
+  EXPECT_EQ(paced, 50 + 3 + 3);
+  EXPECT_EQ(json::parse(with_pacer)["result"]["sessions"][49]["name"], "s49");
+}
+
+TEST(ControlProtocol, DispatchPacesWithTheTablesPacer) {
+  CommandTable t = sample_table();
+  int paced = 0;
+  t.set_pacer([&paced] { ++paced; });
+  auto d = dispatch(t, R"({"command":"echo","args":{"list":[1,2,3,4]}})");
+  EXPECT_TRUE(d.ok);
+  EXPECT_EQ(parse(d.reply)["result"]["list"].size(), 4u);
+  EXPECT_EQ(paced, 4 + 1 + 2);  // the list's items, the result's member, ok/result
+}
+
 TEST(ControlProtocol, PassesArgs) {
   auto r = parse(dispatch(sample_table(), R"({"command":"echo","args":{"a":[1,2]}})").reply);
   EXPECT_EQ(r["result"]["a"][1], 2);
