@@ -57,10 +57,13 @@ std::string line_of(const json& doc) { return compact(doc) + "\n"; }
 // json::dump(-1) of `doc` written element by element, `pace` called after
 // each element of the arrays and objects above kPacedDepth: the document,
 // the result, its lists (a reply's lists are at depth 2: doc.result.sessions).
+// Each element is freed once written, so that freeing a reply of thousands
+// of items is paced too, not one long call at the end.
 constexpr int kPacedDepth = 3;
-void dump_paced(const json& doc, const std::function<void()>& pace, int depth, std::string& out) {
+void dump_paced(json& doc, const std::function<void()>& pace, int depth, std::string& out) {
   if (depth >= kPacedDepth || !doc.is_structured() || doc.empty()) {
     out += compact(doc);
+    doc = nullptr;
     return;
   }
   const bool object = doc.is_object();

@@ -290,6 +290,49 @@ TEST_F(ServiceIo, QueuedPacketsAreReadBeforeAStalledDetectionTimerFires) {
   EXPECT_EQ(session(b).variables().LocalDiag, Diag::ControlDetectionTimeExpired);
 }
 
+// A long task on the loop (show bfd of thousands of sessions) calls
+// keep_up() per item: the periodic packets that fall due leave from inside
+// it, on time, while a Detection Time waits for the next wake-up, which
+// reads the listeners first. Here the task lasts 100 ms (over three
+// Detection Times of 30 ms) with the peer's packets queued unread.
+TEST_F(ServiceIo, PacketsDueDuringALongTaskLeaveFromKeepUpAndNothingIsDetected) {
+  Peer peer("127.0.0.2");
+  const SessionId id = bring_up(peer, "127.0.0.2");
+  ASSERT_NE(id, 0u);
+  run_until([&] {
+    peer.send(State::Up, id);
+    return false;
+  }, 30ms);
+  peer.receive_all();
+  changes_.clear();
+  const auto out_before = session(id).counters().packets_out;
+  const auto kept_before = service_->io_counters().kept_up_transmissions;
+  const auto task_end = std::chrono::steady_clock::now() + 100ms;
+  std::size_t received_during = 0;
+  while (std::chrono::steady_clock::now() < task_end) {
+    service_->keep_up();
+    peer.send(State::Up, id);  // queued behind the busy loop
+    received_during += peer.receive_all().size();
+    std::this_thread::sleep_for(1ms);
+  }
+  const auto sent = session(id).counters().packets_out - out_before;
+  // 100 ms at 7.5-10 ms a packet; none would leave without keep_up().
+  EXPECT_GE(sent, 8u);
+  EXPECT_LE(sent, 14u);
+  EXPECT_EQ(service_->io_counters().kept_up_transmissions - kept_before, sent);
+  EXPECT_GE(received_during + 1, sent);  // on the wire during the task
+  EXPECT_EQ(session(id).variables().SessionState, State::Up);
+  EXPECT_TRUE(changes_.empty());
+  // The loop resumes: the queued packets are read before the overdue
+  // Detection Time is checked, and the session stays Up.
+  run_until([&] {
+    peer.send(State::Up, id);
+    return false;
+  }, 30ms);
+  EXPECT_EQ(session(id).variables().SessionState, State::Up);
+  EXPECT_TRUE(changes_.empty());
+}
+
 // The listeners are read before a detection timer is checked (the test
 // above), not at every wake-up: one that only transmits makes no receive
 // call. Here the peer announces a 1 s transmit interval (our Detection Time:
