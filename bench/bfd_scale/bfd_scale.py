@@ -273,6 +273,29 @@ class Capture:
         return self.proc.log_text()
 
 
+def two_nodes(lab, n, peer_buffers=True):
+    """Namespace m (the measured daemon) and p (its peer) joined by one veth,
+    to-p in m and to-m in p, carrying n address pairs with their neighbours
+    resolved. Returns (m, p).
+
+    peer_buffers: the peer is the harness, not the system under test: give
+    whatever runs there a 4 MiB default receive buffer (per-namespace
+    sysctls), so at N = 1000 it does not drop the measured daemon's packets
+    when the machine stalls it for a few ms (RcvbufErrors in the JSON). The
+    measured namespace keeps the kernel defaults: a daemon's own buffer
+    sizing is part of what is measured."""
+    m, p = lab.add_node("m"), lab.add_node("p")
+    lab.add_link(m, p, a_ifname="to-p", b_ifname="to-m")
+    if peer_buffers:
+        p.run(["sysctl", "-q", "-w", "net.core.rmem_max=8388608"])
+        p.run(["sysctl", "-q", "-w", "net.core.rmem_default=4194304"])
+    for node, side, dev, other_dev, other_node in ((m, "m", "to-p", "to-m", p),
+                                                   (p, "p", "to-m", "to-p", m)):
+        add_addresses(node, dev, side, n)
+        add_neighbours(node, dev, side, n, mac_of(other_node, other_dev))
+    return m, p
+
+
 # --- one point ---------------------------------------------------------------------------------
 def run_point(kind, n, *, peer="bird", duration=20.0, interval=50, mult=3, settle=3.0,
               keep=False, rt_priority=None, syscalls=False, log=print):
@@ -283,20 +306,7 @@ def run_point(kind, n, *, peer="bird", duration=20.0, interval=50, mult=3, settl
     name (perf tracepoints: "syscalls_per_s")."""
     from fbflab import Lab, procfs, wait_until
     with Lab(name=f"bfdscale-{kind}-{n}", keep_dir=keep or None) as lab:
-        m, p = lab.add_node("m"), lab.add_node("p")
-        lab.add_link(m, p, a_ifname="to-p", b_ifname="to-m")
-        # The peer is the harness, not the system under test: give whatever
-        # runs there a 4 MiB default receive buffer (per-namespace sysctls),
-        # so at N = 1000 it does not drop the measured daemon's packets when
-        # the machine stalls it for a few ms (RcvbufErrors in the JSON). The
-        # measured namespace keeps the kernel defaults: a daemon's own buffer
-        # sizing is part of what is measured.
-        p.run(["sysctl", "-q", "-w", "net.core.rmem_max=8388608"])
-        p.run(["sysctl", "-q", "-w", "net.core.rmem_default=4194304"])
-        for node, side, dev, other_dev, other_node in ((m, "m", "to-p", "to-m", p),
-                                                       (p, "p", "to-m", "to-p", m)):
-            add_addresses(node, dev, side, n)
-            add_neighbours(node, dev, side, n, mac_of(other_node, other_dev))
+        m, p = two_nodes(lab, n)
         t_setup = time.monotonic()
         peer_side = Side(peer, p, "p", n, "to-m", interval, mult).start()
         measured = Side(kind, m, "m", n, "to-p", interval, mult).start()

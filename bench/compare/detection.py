@@ -62,7 +62,7 @@ from common import DAEMON_NAMES, Row, Target, percentile  # noqa: E402
 
 import bfd_scale  # noqa: E402
 import pcapbfd  # noqa: E402
-from bfd_scale import Capture, Side, add_addresses, add_neighbours, addr, mac_of  # noqa: E402
+from bfd_scale import Capture, Side, addr  # noqa: E402
 
 SECTION = "detection"
 DAEMONS = ("fbfd", "bird", "frr")
@@ -211,12 +211,7 @@ def measure(kind, *, trials=100, parallel=10, interval=50, mult=3, how="nft", se
               "interval_ms": interval, "multiplier": mult,
               "samples": [], "misses": [], "rounds": [], "tcpdump": []}
     with Lab(name=f"detect-{kind}", keep_dir=keep or None) as lab:
-        m, p = lab.add_node("m"), lab.add_node("p")
-        lab.add_link(m, p, a_ifname="to-p", b_ifname="to-m")
-        for node, side, dev, other_dev, other_node in ((m, "m", "to-p", "to-m", p),
-                                                       (p, "p", "to-m", "to-p", m)):
-            add_addresses(node, dev, side, k)
-            add_neighbours(node, dev, side, k, mac_of(other_node, other_dev))
+        m, p = bfd_scale.two_nodes(lab, k, peer_buffers=False)
         peer = Side("bird", p, "p", k, "to-m", interval, mult).start()
         measured = Side(kind, m, "m", k, "to-p", interval, mult).start()
         silencer = Silencer(how, p, peer)

@@ -18,7 +18,7 @@ if str(BENCH) not in sys.path:
 
 import bfd_scale  # noqa: E402
 import pcapbfd  # noqa: E402
-from bfd_scale import Capture, Side, add_addresses, add_neighbours, addr, mac_of  # noqa: E402
+from bfd_scale import Capture, Side, addr  # noqa: E402
 
 from fbflab import wait_until  # noqa: E402
 
@@ -35,15 +35,7 @@ def metric(agent, name):
 
 def test_show_bfd_and_scrapes_of_1000_sessions_keep_packets_in_the_window(lab, need):
     need("bird", "fbfd")
-    m, p = lab.add_node("m"), lab.add_node("p")
-    lab.add_link(m, p, a_ifname="to-p", b_ifname="to-m")
-    # The peer is the harness: room for a burst, as in bench/bfd_scale.
-    p.run(["sysctl", "-q", "-w", "net.core.rmem_max=8388608"])
-    p.run(["sysctl", "-q", "-w", "net.core.rmem_default=4194304"])
-    for node, side, dev, other_dev, other in ((m, "m", "to-p", "to-m", p),
-                                              (p, "p", "to-m", "to-p", m)):
-        add_addresses(node, dev, side, SESSIONS)
-        add_neighbours(node, dev, side, SESSIONS, mac_of(other, other_dev))
+    m, p = bfd_scale.two_nodes(lab, SESSIONS)
     peer = Side("bird", p, "p", SESSIONS, "to-m", INTERVAL_MS, 3).start()
     fbfd = Side("fbfd", m, "m", SESSIONS, "to-p", INTERVAL_MS, 3).start()
     wait_until(lambda: fbfd.state()["up"] == SESSIONS and peer.state()["up"] == SESSIONS,
