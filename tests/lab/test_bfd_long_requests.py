@@ -20,9 +20,12 @@ import bfd_scale  # noqa: E402
 import pcapbfd  # noqa: E402
 from bfd_scale import Capture, Side, addr  # noqa: E402
 
-from fbflab import wait_until  # noqa: E402
+from fbflab import sanitizer, wait_until  # noqa: E402
 
-SESSIONS = 1000
+# Under ASan+UBSan (scripts/sanitize) fbfd runs several times slower and
+# cannot carry 1000 sessions at 50 ms at all, requests or not: 200 there,
+# which still makes each request long enough to need keep_up().
+SESSIONS = 200 if sanitizer.active() else 1000
 INTERVAL_MS = 50
 
 
@@ -33,7 +36,7 @@ def metric(agent, name):
     raise AssertionError(f"{name} not in fbfd's metrics")
 
 
-def test_show_bfd_and_scrapes_of_1000_sessions_keep_packets_in_the_window(lab, need):
+def test_show_bfd_and_scrapes_of_many_sessions_keep_packets_in_the_window(lab, need):
     need("bird", "fbfd")
     m, p = bfd_scale.two_nodes(lab, SESSIONS)
     peer = Side("bird", p, "p", SESSIONS, "to-m", INTERVAL_MS, 3).start()
@@ -66,8 +69,8 @@ def test_show_bfd_and_scrapes_of_1000_sessions_keep_packets_in_the_window(lab, n
     print(f"\n[long requests] {jitter['gaps']} gaps, {jitter['inside_pct']:.2f} % in the "
           f"§6.8.7 window, longest {jitter['gap_ms']['max']:.1f} ms; {kept:.0f} packets "
           f"sent from inside the requests; flaps {after['flaps'] - before['flaps']}")
-    # 10 s of 1000 sessions at ~42 ms: ~70 000 gaps in the 4 s window.
-    assert jitter["gaps"] > 40_000, jitter
+    # ~4 s of sessions at ~42 ms: ~95 gaps each.
+    assert jitter["gaps"] > 40 * SESSIONS, jitter
     assert kept > 0
     # Without keep_up: 94.4 % (packets held for the whole request); with it
     # 99.4 % (what remains is freeing the reply); a quiet loop 99.96-99.99 %.
