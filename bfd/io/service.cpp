@@ -267,14 +267,22 @@ void Service::on_wakeup(TimePoint due) {
   finish_event(end);
 }
 
+Service::Link& Service::link_of(const WheelTimer& timer) {
+  return *reinterpret_cast<Link*>(static_cast<std::uintptr_t>(timer.cookie()));
+}
+
+TimerKind Service::kind_of(const Link& link, const WheelTimer& timer) {
+  return static_cast<TimerKind>(&timer - link.timers.data());
+}
+
 void Service::keep_up() {
   const std::optional<TimePoint> due = wheel_.next_due();
   if (!due) return;
   const TimePoint now = Clock::now();
   if (now < *due) return;
   wheel_.expire(now, [this, now](WheelTimer& timer) {
-    Link& link = *reinterpret_cast<Link*>(static_cast<std::uintptr_t>(timer.cookie()));
-    const auto kind = static_cast<TimerKind>(&timer - link.timers.data());
+    Link& link = link_of(timer);
+    const TimerKind kind = kind_of(link, timer);
     if (kind != TimerKind::Transmit) {
       wheel_.arm(timer, now);  // already due: the next wake-up runs it
       return;
@@ -301,8 +309,8 @@ void Service::drain_all(TimePoint now) {
 }
 
 void Service::on_timer(WheelTimer& timer, TimePoint now) {
-  Link& link = *reinterpret_cast<Link*>(static_cast<std::uintptr_t>(timer.cookie()));
-  const auto kind = static_cast<TimerKind>(&timer - link.timers.data());
+  Link& link = link_of(timer);
+  const TimerKind kind = kind_of(link, timer);
   // A packet already waiting must refresh its session before a Detection
   // Time is checked: after a stall (a long control request, the VM
   // descheduled) thousands may wait, and expiring timers with half of them
@@ -317,7 +325,7 @@ void Service::on_timer(WheelTimer& timer, TimePoint now) {
 void Service::transmit_early(TimePoint now) {
   if (io_.polled) return;
   early_.expire(now, [this, now](WheelTimer& timer) {
-    Link& link = *reinterpret_cast<Link*>(static_cast<std::uintptr_t>(timer.cookie()));
+    Link& link = link_of(timer);
     const Actions actions = link.session->transmit_early(now);
     for (const Action& action : actions) {
       if (std::holds_alternative<Transmit>(action)) {

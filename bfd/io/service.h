@@ -175,6 +175,9 @@ class Service {
     TimePoint empty_at;  // when a read last found the socket empty
   };
 
+  // The link a wheel timer belongs to (its cookie), and which of its timers it is.
+  static Link& link_of(const WheelTimer& timer);
+  static TimerKind kind_of(const Link& link, const WheelTimer& timer);
   std::expected<void, std::string> ensure_listener(platform::Family family, bool multihop);
   std::expected<platform::UniqueFd, std::string> open_transmit(const SessionSpec& spec,
                                                                 std::uint16_t& port);
