@@ -20,8 +20,9 @@ daemon order rotated per repetition:
   failover   service failure / host failure → route gone at the router, and
              maintenance → probes lost, against BIRD + watchdog script and
              ExaBGP healthcheck (failover.py)
-  footprint  idle RSS and CPU with 10 sessions at 300 ms, binary size,
-             start-up to BFD Up (footprint.py)
+  footprint  idle RSS and CPU with 10 sessions at 300 ms, binary size (also
+             as Debian ships each daemon: builds fbf's package with
+             scripts/build-deb unless --deb), start-up to BFD Up (footprint.py)
 
 Writes OUT/report.md (the markdown tables of ratios: median (min–max) over
 the repetitions, fbfd ÷ other computed within each repetition) and
@@ -93,7 +94,8 @@ def run_section(name, args, log):
         return failover.run(reps=reps, trials=1 if args.quick else 5, log=log)
     if name == "footprint":
         import footprint
-        return footprint.run(reps=reps, idle_seconds=10 if args.quick else 60, log=log)
+        return footprint.run(reps=reps, idle_seconds=10 if args.quick else 60, log=log,
+                             deb=args.deb)
     raise ValueError(name)
 
 
@@ -134,6 +136,9 @@ def main(argv=None):
                     help="a smoke run: fewer points, trials and seconds, 1/10 of the table")
     ap.add_argument("--build-dir", default=str(REPO / "build-compare"))
     ap.add_argument("--no-build", action="store_true", help="use --build-dir as it is")
+    ap.add_argument("--deb", metavar="FBF_DEB",
+                    help="footprint: this fbf_*.deb for the Debian package rows (default: "
+                         "scripts/build-deb builds one from the tree)")
     ap.add_argument("-o", "--out", help="output directory (default: a new one in /tmp)")
     ap.add_argument("--render", metavar="REPORT_JSON",
                     help="print the report of a saved run (its report.json) again; runs nothing")

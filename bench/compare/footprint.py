@@ -20,7 +20,12 @@ FRR, GoBGP and ExaBGP.
 2. Binary size: bytes on disk of what each daemon needs to run (fbfd from
    $FBF_BUILD_DIR, also stripped with `strip -o`; FRR: bgpd+bfdd+zebra and
    libfrr.so; ExaBGP: its python package directory, interpreter extra), and
-   separately the shared libraries each links (ldd, deduplicated).
+   separately the shared libraries each links (ldd, deduplicated). Then the
+   same as Debian ships each daemon: the others are the Debian packages
+   installed here; fbfd is /usr/sbin/fbfd of the fbf_*.deb that
+   scripts/build-deb builds from this tree (shared libraries, link-time
+   optimization; --deb names one already built, --no-deb leaves these rows
+   out).
 3. Start-up: from exec of the daemon (its first process, taken just before
    the fork) to the BFD session Up as the router records it (BIRD's own
    state-change time from `show bfd sessions`, printed as epoch seconds
@@ -77,6 +82,8 @@ M_WAKEUPS = f"idle wake-ups, {N_SESSIONS} sessions @{INTERVAL_MS} ms (per second
 M_BIN = "binary size (MiB)"
 M_BIN_STRIPPED = "binary size, stripped (MiB)"
 M_LIBS = "shared libraries linked (MiB)"
+M_BIN_DEB = "binary size, Debian package (MiB)"
+M_BIN_LIBS_DEB = "binary + shared libraries, Debian package (MiB)"
 M_START_BFD = "start-up to BFD Up (s)"
 M_START_BGP = "start-up to BGP Established (s)"
 
@@ -643,7 +650,40 @@ def _python_package_dir(name):
     return cp.stdout.strip() if cp.returncode == 0 else None
 
 
-def binary_sizes(daemons=DAEMONS):
+@contextlib.contextmanager
+def packaged_fbfd(deb=None, log=print):
+    """/usr/sbin/fbfd of an fbf Debian package, extracted to a temporary
+    directory: of `deb`, or of the one scripts/build-deb builds from this tree
+    (1-5 minutes)."""
+    with tempfile.TemporaryDirectory(prefix="fbf-footprint-deb-") as tmp:
+        if deb is None:
+            log("footprint: building the Debian package (scripts/build-deb)")
+            subprocess.run([str(common.REPO / "scripts" / "build-deb"), "--no-lintian",
+                            f"{tmp}/out"], check=True, stdout=subprocess.DEVNULL)
+            debs = sorted(Path(tmp, "out").glob("fbf_*.deb"))
+            if len(debs) != 1:
+                raise RuntimeError(f"scripts/build-deb left {debs}, not one fbf_*.deb")
+            deb = debs[0]
+        subprocess.run(["dpkg-deb", "-x", str(deb), f"{tmp}/root"], check=True)
+        yield Path(tmp, "root", "usr", "sbin", "fbfd")
+
+
+def shared_libs(binaries, own=()):
+    """{real path: bytes} of the shared libraries `binaries` link (ldd),
+    deduplicated, minus `own` (files counted as the daemon's)."""
+    own = {os.path.realpath(f) for f in own}
+    libs = {}
+    for b in binaries:
+        for lib in _ldd(b):
+            real = os.path.realpath(lib)
+            if real not in own and os.path.exists(real):
+                libs[real] = os.path.getsize(real)
+    return libs
+
+
+def binary_sizes(daemons=DAEMONS, packaged=None):
+    """Sizes per daemon; `packaged`: fbfd as its Debian package ships it
+    (packaged_fbfd()), for the Debian package rows."""
     from fbflab.fbfd import FBFD
     from fbflab.peers.bird import BIRD
     from fbflab.peers.gobgp import GOBGPD
@@ -691,20 +731,23 @@ def binary_sizes(daemons=DAEMONS):
             entry["stripped_bytes"] = total if stripped else None
             entry["already_stripped"] = stripped
         # shared libraries, deduplicated by real path, minus what is counted above
-        own = {os.path.realpath(f) for f in files}
-        libs = {}
         if d == "exabgp":
             libs_of = [_resolve_python()]
             entry["note"] += "; shared libraries: those of the python3 interpreter"
         else:
             libs_of = [f for f in files if not f.endswith(".so") and ".so." not in f]
-        for b in libs_of:
-            for lib in _ldd(b):
-                real = os.path.realpath(lib)
-                if real not in own and os.path.exists(real):
-                    libs[real] = os.path.getsize(real)
+        libs = shared_libs(libs_of, own=files)
         entry["shared_libs"] = libs
         entry["shared_libs_bytes"] = sum(libs.values())
+        # As Debian ships it: the others' files are their installed packages.
+        if d != "fbfd":
+            entry["deb_bytes"] = total
+            entry["deb_shared_libs_bytes"] = entry["shared_libs_bytes"]
+        elif packaged is not None:
+            deb_libs = shared_libs([packaged])
+            entry["deb_bytes"] = os.path.getsize(packaged)
+            entry["deb_shared_libs"] = deb_libs
+            entry["deb_shared_libs_bytes"] = sum(deb_libs.values())
         out[d] = entry
     return out
 
@@ -727,14 +770,25 @@ def fmt(v, spec=".2f"):
 
 
 def run(reps=3, idle_seconds=60, daemons=DAEMONS, log=print, *, settle=10.0,
-        startup_tries=3, perf_dir=None):
-    """Measure every daemon `reps` times; returns (rows, raw)."""
+        startup_tries=3, perf_dir=None, deb=None, with_deb=True):
+    """Measure every daemon `reps` times; returns (rows, raw). The Debian
+    package rows use `deb` (an fbf_*.deb), or one built from this tree; none
+    without `with_deb`."""
     daemons = [d for d in daemons if d in DAEMONS]
+    with contextlib.ExitStack() as stack:
+        packaged = (stack.enter_context(packaged_fbfd(deb, log))
+                    if with_deb and "fbfd" in daemons else None)
+        return _run(reps, idle_seconds, daemons, log, settle, startup_tries, perf_dir,
+                    packaged)
+
+
+def _run(reps, idle_seconds, daemons, log, settle, startup_tries, perf_dir, packaged):
     raw = {"section": SECTION, "config": {
         "reps": reps, "idle_seconds": idle_seconds, "settle_s": settle,
         "startup_tries": startup_tries, "daemons": daemons, "sessions": N_SESSIONS,
         "bfd_interval_ms": INTERVAL_MS, "bfd_multiplier": MULT, "hold_time_s": HOLD_TIME,
-        "router": "BIRD 2", "fbfd_build_dir": str(common.build_dir())},
+        "router": "BIRD 2", "fbfd_build_dir": str(common.build_dir()),
+        "fbfd_packaged": packaged is not None},
         "versions": common.versions(), "cpus": os.cpu_count(),
         "idle": [], "startup": [], "binaries": [], "failures": []}
     idle = {d: [None] * reps for d in daemons}
@@ -744,7 +798,7 @@ def run(reps=3, idle_seconds=60, daemons=DAEMONS, log=print, *, settle=10.0,
     for rep in range(reps):
         order = daemons[rep % len(daemons):] + daemons[:rep % len(daemons)]
         log(f"footprint: repetition {rep + 1}/{reps}, order {', '.join(order)}")
-        b = binary_sizes(order)
+        b = binary_sizes(order, packaged)
         raw["binaries"].append({"rep": rep, **b})
         for d in order:
             bins[d][rep] = b[d]
@@ -841,6 +895,22 @@ def make_rows(daemons, idle, bins, start_bfd, start_bgp, startup_tries):
             note="Shared libraries from ldd, deduplicated (libc and the loader included; "
                  "libfrr counted in the binary row); ExaBGP: those of python3."),
     ]
+    if any(x is not None and "deb_bytes" in x for x in bins.get("fbfd", [])):
+        rows += [
+            Row(SECTION, M_BIN_DEB, "MiB", "lower",
+                _vals(bins, lambda x: x["deb_bytes"] / MIB if "deb_bytes" in x else None),
+                note="What Debian ships, every daemon built by its own package rules: fbfd "
+                     "is /usr/sbin/fbfd of the fbf_*.deb scripts/build-deb builds from this "
+                     "tree (libraries shared, link-time optimization, stripped); the others "
+                     "as the binary size row (their installed Debian packages)."),
+            Row(SECTION, M_BIN_LIBS_DEB, "MiB", "lower",
+                _vals(bins, lambda x: (x["deb_bytes"] + x["deb_shared_libs_bytes"]) / MIB
+                      if "deb_bytes" in x else None),
+                note="The row above plus the shared libraries that binary links (ldd, "
+                     "deduplicated, libc and the loader included): the packaged fbfd loads "
+                     "libstdc++, libevent, libnl, spdlog, fmt and toml++ where the default "
+                     "build carries them inside."),
+        ]
     if start_bfd:
         rows.append(Row(SECTION, M_START_BFD, "s", "lower", start_bfd,
                         note=f"From exec of the daemon's first process to the BFD session "
@@ -872,11 +942,16 @@ def main(argv=None):
     ap.add_argument("--perf", metavar="DIR",
                     help="record the idle window with perf (cpu-clock, call graphs) into "
                          "DIR/idle-<daemon>-<rep>.data; perf's overhead inflates the CPU rows")
+    ap.add_argument("--deb", metavar="FBF_DEB",
+                    help="the fbf_*.deb for the Debian package rows (default: scripts/build-deb "
+                         "builds one from this tree)")
+    ap.add_argument("--no-deb", action="store_true", help="leave the Debian package rows out")
     ap.add_argument("-o", "--out", help="write the raw results as JSON here")
     args = ap.parse_args(argv)
     daemons = common.standalone_setup(ap, args, DAEMONS)
     rows, raw = run(reps=args.reps, idle_seconds=args.idle_seconds, daemons=daemons,
-                    settle=args.settle, startup_tries=args.startup_tries, perf_dir=args.perf)
+                    settle=args.settle, startup_tries=args.startup_tries, perf_dir=args.perf,
+                    deb=args.deb, with_deb=not args.no_deb)
     common.print_and_save(rows, raw, args.out)
     return rows, raw
 

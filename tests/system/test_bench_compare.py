@@ -173,3 +173,32 @@ def test_idle_rss_config_names_the_user_to_look_up():
     assert 'user = "root"' in idle_rss.config("/tmp/x", 0)
     text = idle_rss.config("/tmp/x", 2, user="_fbf")
     assert 'user = "_fbf"' in text and text.count("[[bfd_peer]]") == 2
+
+
+def test_debian_package_rows_compare_what_debian_ships():
+    import footprint
+    mib = footprint.MIB
+
+    def entry(stripped, libs, deb=None, deb_libs=None):
+        e = {"bytes": stripped, "stripped_bytes": stripped, "shared_libs_bytes": libs}
+        if deb is not None:
+            e.update(deb_bytes=deb, deb_shared_libs_bytes=deb_libs)
+        return e
+
+    daemons = ["fbfd", "bird"]
+    none = {d: [None] for d in daemons}
+    bins = {"fbfd": [entry(2 * mib, 2 * mib, deb=1 * mib, deb_libs=7 * mib)],
+            "bird": [entry(1.08 * mib, 5.64 * mib, deb=1.08 * mib, deb_libs=5.64 * mib)]}
+    rows = {r.metric: r for r in footprint.make_rows(daemons, none, bins, {}, none, 3)}
+    deb = rows[footprint.M_BIN_DEB]
+    assert deb.values == {"fbfd": [1.0], "bird": [1.08]}
+    assert report.standing(deb)[0] == "ahead"
+    both = rows[footprint.M_BIN_LIBS_DEB]
+    assert both.values == {"fbfd": [8.0], "bird": [pytest.approx(6.72)]}
+    assert report.standing(both)[0] == "behind"
+    # The default build's rows stay as they were: stripped 2.0 against 1.08.
+    assert rows[footprint.M_BIN_STRIPPED].values["fbfd"] == [2.0]
+    # Without a packaged fbfd (--no-deb) there are no Debian package rows.
+    del bins["fbfd"][0]["deb_bytes"]
+    metrics = {r.metric for r in footprint.make_rows(daemons, none, bins, {}, none, 3)}
+    assert footprint.M_BIN_DEB not in metrics and footprint.M_BIN_LIBS_DEB not in metrics
