@@ -206,6 +206,7 @@ class Session {
   void stop_echo(Actions& out);
   void send_echo(TimePoint now, Actions& out);
   void arm_echo_transmit(TimePoint now, Actions& out);
+  TimePoint echo_deadline(TimePoint now) const;
   Actions on_echo_timer(TimePoint now, TimerKind kind);
 
   SessionConfig config_;
@@ -240,6 +241,8 @@ class Session {
     std::optional<TimePoint> tx_armed_at;
     std::optional<TimePoint> detect_armed_at;
     TimePoint last_rx{};  // last accepted echo, or when echoes started
+    // When the first echo sent since last_rx left (none yet: unset).
+    std::optional<TimePoint> first_unanswered;
   };
   Echo echo_;
   SessionCounters counters_;

@@ -60,7 +60,7 @@ bool Session::retime_echo(TimePoint now, Actions& out) {
   }
   // Running: a changed interval (the peer's Required Min Echo RX Interval
   // or ours) applies from the next echo; a shorter detection time at once.
-  const TimePoint deadline = echo_.last_rx + us(echo_detection_time_us());
+  const TimePoint deadline = echo_deadline(now);
   if (!echo_.detect_armed_at || deadline < *echo_.detect_armed_at) {
     echo_.detect_armed_at = deadline;
     out.push(ArmTimer{TimerKind::EchoDetect, deadline});
@@ -75,12 +75,32 @@ void Session::stop_echo(Actions& out) {
   if (echo_.detect_armed_at) out.push(CancelTimer{TimerKind::EchoDetect});
   echo_.tx_armed_at.reset();
   echo_.detect_armed_at.reset();
+  echo_.first_unanswered.reset();
 }
 
 void Session::send_echo(TimePoint now, Actions& out) {
   out.push(TransmitEcho{EchoPacket{bfd_.LocalDiscr, echo_.next_sequence++, clock_us(now),
                                    echo_.cookie}});
   ++counters_.echo_out;
+  if (!echo_.first_unanswered) echo_.first_unanswered = now;
+}
+
+// §6.8.5: the session has failed when echoes "have not arrived as they
+// should", by means the RFC leaves to the implementation. Ours: no echo
+// accepted for the echo Detection Time — counted only over time in which
+// echoes were sent. While this system sends every interval, the first echo
+// after the last one back leaves within an interval of it and the deadline
+// is last_rx + the Detection Time. After a local stall (a long task on the
+// loop, the VM descheduled) no echo left for longer than that, and none
+// could come back: the deadline counts from the first echo sent since, as
+// if its predecessor had left one interval earlier. A path that failed
+// during the stall is then declared Down one Detection Time minus one
+// interval after the stall.
+TimePoint Session::echo_deadline(TimePoint now) const {
+  const Microseconds detection = us(echo_detection_time_us());
+  const TimePoint sent = echo_.first_unanswered.value_or(now);  // none yet: it leaves now
+  return std::max(echo_.last_rx + detection,
+                  sent - us(echo_transmit_interval_us()) + detection);
 }
 
 // §6.8.9: "A 25% jitter MAY be applied ... between 75% and 100% of the
@@ -113,6 +133,7 @@ Actions Session::on_echo(TimePoint now, const EchoPacket& p) {
   }
   ++counters_.echo_in;
   echo_.last_rx = std::max(echo_.last_rx, now);
+  echo_.first_unanswered.reset();
   const std::uint64_t sent = p.tx_time_us, at = clock_us(now);
   if (sent <= at) {
     const Microseconds rtt = us(at - sent);
@@ -147,7 +168,7 @@ Actions Session::on_echo_timer(TimePoint now, TimerKind kind) {
   }
   echo_.detect_armed_at.reset();
   if (!echo_.active) return out;
-  const TimePoint deadline = echo_.last_rx + us(echo_detection_time_us());
+  const TimePoint deadline = echo_deadline(now);
   if (now < deadline) {
     echo_.detect_armed_at = deadline;
     out.push(ArmTimer{kind, deadline});

@@ -20,6 +20,8 @@ session (`[[bfd_peer]]` / bfdd `peer`), Control packets 100/100 ms x3.
    measured from its log, while Control packets keep flowing (no Control
    detection expiry); FRR counts the session down with remote diagnostic
    "echo function failed". Rule removed: Up again, echoes run, no failure.
+   And fbfd frozen (SIGSTOP) for twice its echo Detection Time, three
+   times: no echo failure, no flap — it sent no echo meanwhile.
 3. FRR advertises Required Min Echo RX 0 (`echo receive-interval
    disabled`): fbfd sends no echoes although `echo_tx` is set, and keeps its
    normal Required Min RX. FRR then advertising 50 ms (live) starts them,
@@ -336,6 +338,47 @@ def test_fbfd_echoes_detect_a_forwarding_failure(lab, need, family):
                        and x["flaps"] == flaps else None)(session(agent, pip)), 1.0,
               "the session after the echoes came back")
     assert s["echo_in"] >= n + 20, s
+    assert frr_counters(frr, fip)["session-down"] == downs
+    assert frr_peer(frr, fip)["status"] == "up"
+
+
+def test_a_stall_of_fbfd_longer_than_the_echo_detection_time_is_no_echo_failure(lab, need):
+    """fbfd echo_tx 50 ms (echo Detection Time 150 ms) against FRR, its own
+    Control packets every 300 ms (FRR's Detection Time 900 ms). fbfd is
+    frozen (SIGSTOP) for 300 ms, three times: it sent no echo meanwhile, so
+    none could come back, and it does not declare the echo function failed
+    (RFC 5880 §6.8.5 leaves the means to the implementation; the deadline
+    counts from the first echo sent after the stall). Echoes resume, no
+    flap on either side. Before that rule, each stall was an 'echo function
+    failed' Down the moment fbfd ran again."""
+    need("frr", "fbfd")
+    stall, rounds = 0.3, 3
+    link, fip, pip, agent, frr = pair(
+        lab, "ipv4", fbfd_echo={"echo_tx": f"{ECHO_MS}ms", "min_tx": "300ms"},
+        frr_echo=BfdEcho(mode=False, rx=ECHO_MS), p_forwards=True)
+    s = wait_fbfd(agent, pip, lambda s: s["echo_active"] and s["echo_in"] >= 10, 10,
+                  "fbfd's echoes to come back")
+    assert s["echo_detection_time_ms"] == 3 * ECHO_MS < stall * 1000, s
+    late0 = metric(agent, "fbf_bfd_wakeups_late_total", by="25ms")
+    downs = frr_counters(frr, fip)["session-down"]
+    for i in range(rounds):
+        n = session(agent, pip)["echo_in"]
+        wait_fbfd(agent, pip, lambda s: s["echo_in"] >= n + 2, 5, "fresh echoes", interval=POLL)
+        agent.pause()
+        time.sleep(stall)
+        agent.resume()
+        n = session(agent, pip)["echo_in"]
+        s = wait_fbfd(agent, pip, lambda s: s["echo_in"] >= n + 3, 5,
+                      f"echoes after stall {i + 1}", interval=POLL)
+        print(f"\n[stall {i + 1}] {stall * 1000:.0f} ms: state {s['state']}, echo failures "
+              f"{s['echo_failures']}, flaps {s['flaps']}, echo in/out {s['echo_in']}/{s['echo_out']}")
+        assert s["state"] == "Up" and s["echo_failures"] == 0 and s["flaps"] == 0, s
+    late = metric(agent, "fbf_bfd_wakeups_late_total", by="25ms")
+    print(f"[stalls] wake-ups >= 25 ms late: {late - late0:.0f}; worst "
+          f"{metric(agent, 'fbf_bfd_wakeup_lateness_max_seconds') * 1000:.0f} ms")
+    assert late - late0 >= rounds  # fbfd saw each stall
+    assert metric(agent, "fbf_bfd_wakeup_lateness_max_seconds") >= stall - 0.1
+    assert metric(agent, "fbf_bfd_echo_failures_total", session=s["name"], peer=pip) == 0
     assert frr_counters(frr, fip)["session-down"] == downs
     assert frr_peer(frr, fip)["status"] == "up"
 

@@ -193,6 +193,104 @@ TEST(SessionEcho, DownWithDiag2AfterTheEchoDetectionTime) {
   EXPECT_EQ(s.counters().detection_expiries, 0u);  // not the §6.8.4 timer
 }
 
+// While echoes leave every interval, the deadline is the last echo back +
+// the echo Detection Time, to the microsecond, as without echoes sent.
+TEST(SessionEcho, EchoesSentOnTimeThatStopReturningFailAtLastBackPlusTheDetectionTime) {
+  FixedRandom random;
+  Session s(echo_config(), random);
+  Actions a;
+  const TimePoint t = up_with_echo(s, kPeerEchoRx, &a);
+  ASSERT_TRUE(s.on_echo(t + 2ms, first_of<TransmitEcho>(a)->packet).empty());
+  // The next three leave on time (every 50 ms) and are lost.
+  for (auto at : {t + 50ms, t + 100ms, t + 150ms}) {
+    a = s.on_timer(at, TimerKind::EchoTransmit);
+    ASSERT_TRUE(first_of<TransmitEcho>(a));
+  }
+  a = s.on_timer(t + 150ms, TimerKind::EchoDetect);  // armed at the start
+  EXPECT_EQ(armed(a, TimerKind::EchoDetect), t + 2ms + 150ms);
+  EXPECT_FALSE(first_of<StateChanged>(s.on_timer(t + 152ms - 1us, TimerKind::EchoDetect)));
+  auto change = first_of<StateChanged>(s.on_timer(t + 152ms, TimerKind::EchoDetect));
+  ASSERT_TRUE(change);
+  EXPECT_EQ(change->diag, Diag::EchoFunctionFailed);
+}
+
+// §6.8.5 leaves the means to the implementation: an echo that was never sent
+// has not failed to arrive. When this system stalls for longer than the echo
+// Detection Time (a long task on the loop, the VM descheduled), both echo
+// timers are overdue when it runs again, in either order; the session stays
+// Up, and the echo sent then decides.
+class EchoAfterALocalStall : public ::testing::TestWithParam<bool> {};
+
+TEST_P(EchoAfterALocalStall, IsNotAFailureAndTheNextEchoDecides) {
+  const bool detect_first = GetParam();
+  FixedRandom random;
+  Session s(echo_config(), random);
+  Actions a;
+  const TimePoint t = up_with_echo(s, kPeerEchoRx, &a);
+  ASSERT_TRUE(s.on_echo(t + 2ms, first_of<TransmitEcho>(a)->packet).empty());
+  deliver(s, t + 10ms, with_echo(peer_packet(State::Up), kPeerEchoRx));
+  // Nothing runs until t + 400 ms; the peer's Control packets wait in the
+  // socket and are read first (bfd/io/service.cpp), refreshing the session.
+  const TimePoint resumed = t + 400ms;
+  deliver(s, resumed, with_echo(peer_packet(State::Up), kPeerEchoRx));
+  std::optional<EchoPacket> sent;
+  auto run = [&](TimerKind kind) {
+    a = s.on_timer(resumed, kind);
+    EXPECT_FALSE(first_of<StateChanged>(a)) << to_string(kind);
+    if (auto echo = first_of<TransmitEcho>(a)) sent = echo->packet;
+  };
+  if (detect_first) {
+    run(TimerKind::EchoDetect);
+    // As if the echo about to leave had a predecessor one interval earlier.
+    EXPECT_EQ(armed(a, TimerKind::EchoDetect), resumed - 50ms + 150ms);
+    run(TimerKind::EchoTransmit);
+  } else {
+    run(TimerKind::EchoTransmit);
+    run(TimerKind::EchoDetect);
+    EXPECT_EQ(armed(a, TimerKind::EchoDetect), resumed - 50ms + 150ms);
+  }
+  ASSERT_TRUE(sent);
+  EXPECT_EQ(s.variables().SessionState, State::Up);
+  EXPECT_EQ(s.counters().echo_failures, 0u);
+
+  // It comes back: Up, and with the next one on time the deadline follows it.
+  ASSERT_TRUE(s.on_echo(resumed + 2ms, *sent).empty());
+  ASSERT_TRUE(first_of<TransmitEcho>(s.on_timer(resumed + 50ms, TimerKind::EchoTransmit)));
+  a = s.on_timer(resumed + 100ms, TimerKind::EchoDetect);
+  EXPECT_FALSE(first_of<StateChanged>(a));
+  EXPECT_EQ(armed(a, TimerKind::EchoDetect), resumed + 2ms + 150ms);
+}
+
+TEST_P(EchoAfterALocalStall, IsFollowedByAFailureWhenTheEchoesThenSentAreLost) {
+  FixedRandom random;
+  Session s(echo_config(), random);
+  Actions a;
+  const TimePoint t = up_with_echo(s, kPeerEchoRx, &a);
+  ASSERT_TRUE(s.on_echo(t + 2ms, first_of<TransmitEcho>(a)->packet).empty());
+  const TimePoint resumed = t + 400ms;
+  deliver(s, resumed, with_echo(peer_packet(State::Up), kPeerEchoRx));
+  const auto detect = [&] {
+    EXPECT_FALSE(first_of<StateChanged>(s.on_timer(resumed, TimerKind::EchoDetect)));
+  };
+  if (GetParam()) detect();
+  ASSERT_TRUE(first_of<TransmitEcho>(s.on_timer(resumed, TimerKind::EchoTransmit)));
+  if (!GetParam()) detect();
+  // None of the echoes sent from here on comes back: Down one Detection Time
+  // minus one interval after the first left, as if the path had failed
+  // right after an echo that returned one interval before it.
+  ASSERT_TRUE(first_of<TransmitEcho>(s.on_timer(resumed + 50ms, TimerKind::EchoTransmit)));
+  EXPECT_FALSE(first_of<StateChanged>(s.on_timer(resumed + 100ms - 1us, TimerKind::EchoDetect)));
+  auto change = first_of<StateChanged>(s.on_timer(resumed + 100ms, TimerKind::EchoDetect));
+  ASSERT_TRUE(change);
+  EXPECT_EQ(change->diag, Diag::EchoFunctionFailed);
+  EXPECT_EQ(s.counters().echo_failures, 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Order, EchoAfterALocalStall, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& order) {
+                           return order.param ? "DetectionTimerFirst" : "TransmitTimerFirst";
+                         });
+
 TEST(SessionEcho, ReturnedEchoesKeepTheSessionUpAndMeasureTheRoundTrip) {
   FixedRandom random;
   Session s(echo_config(), random);
