@@ -739,11 +739,9 @@ def binary_sizes(daemons=DAEMONS, packaged=None):
         libs = shared_libs(libs_of, own=files)
         entry["shared_libs"] = libs
         entry["shared_libs_bytes"] = sum(libs.values())
-        # As Debian ships it: the others' files are their installed packages.
-        if d != "fbfd":
-            entry["deb_bytes"] = total
-            entry["deb_shared_libs_bytes"] = entry["shared_libs_bytes"]
-        elif packaged is not None:
+        # fbfd as its Debian package ships it (the others' files above are
+        # their installed packages already: _debian()).
+        if d == "fbfd" and packaged is not None:
             deb_libs = shared_libs([packaged])
             entry["deb_bytes"] = os.path.getsize(packaged)
             entry["deb_shared_libs"] = deb_libs
@@ -775,9 +773,8 @@ def run(reps=3, idle_seconds=60, daemons=DAEMONS, log=print, *, settle=10.0,
     package rows use `deb` (an fbf_*.deb), or one built from this tree; none
     without `with_deb`."""
     daemons = [d for d in daemons if d in DAEMONS]
-    with contextlib.ExitStack() as stack:
-        packaged = (stack.enter_context(packaged_fbfd(deb, log))
-                    if with_deb and "fbfd" in daemons else None)
+    with (packaged_fbfd(deb, log) if with_deb and "fbfd" in daemons
+          else contextlib.nullcontext()) as packaged:
         return _run(reps, idle_seconds, daemons, log, settle, startup_tries, perf_dir,
                     packaged)
 
@@ -840,6 +837,17 @@ def _vals(per_rep, fn):
     return {d: [None if x is None else fn(x) for x in v] for d, v in per_rep.items()}
 
 
+def _debian(bins, fn):
+    """fn(binary bytes, shared library bytes) of each daemon as Debian ships
+    it: fbfd's package (its deb_* entries, None without them); the others'
+    binaries are their installed packages."""
+    def one(d, x):
+        if d != "fbfd":
+            return fn(x["bytes"], x["shared_libs_bytes"])
+        return fn(x["deb_bytes"], x["deb_shared_libs_bytes"]) if "deb_bytes" in x else None
+    return {d: [None if x is None else one(d, x) for x in v] for d, v in bins.items()}
+
+
 def make_rows(daemons, idle, bins, start_bfd, start_bgp, startup_tries):
     nobfd = [DAEMON_NAMES[d] for d in daemons if d not in BFD_DAEMONS]
     nobfd_note = (f" {' and '.join(nobfd)} have no BFD: the same {N_SESSIONS} BGP sessions "
@@ -898,14 +906,13 @@ def make_rows(daemons, idle, bins, start_bfd, start_bgp, startup_tries):
     if any(x is not None and "deb_bytes" in x for x in bins.get("fbfd", [])):
         rows += [
             Row(SECTION, M_BIN_DEB, "MiB", "lower",
-                _vals(bins, lambda x: x["deb_bytes"] / MIB if "deb_bytes" in x else None),
+                _debian(bins, lambda binary, _libs: binary / MIB),
                 note="What Debian ships, every daemon built by its own package rules: fbfd "
                      "is /usr/sbin/fbfd of the fbf_*.deb scripts/build-deb builds from this "
                      "tree (libraries shared, link-time optimization, stripped); the others "
                      "as the binary size row (their installed Debian packages)."),
             Row(SECTION, M_BIN_LIBS_DEB, "MiB", "lower",
-                _vals(bins, lambda x: (x["deb_bytes"] + x["deb_shared_libs_bytes"]) / MIB
-                      if "deb_bytes" in x else None),
+                _debian(bins, lambda binary, libs: (binary + libs) / MIB),
                 note="The row above plus the shared libraries that binary links (ldd, "
                      "deduplicated, libc and the loader included): the packaged fbfd loads "
                      "libstdc++, libevent, libnl, spdlog, fmt and toml++ where the default "
